@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { ConfigError, type ConfigIssue } from '../errors.js';
+
+export type PathSegment = string | number;
+
+/** A parsed YAML file that still knows where each value came from, so errors can name file:line:col. */
+export interface SourceDoc {
+  file: string;
+  data: unknown;
+  /** Line and column (1-based) of the value at `path`, or of its nearest existing parent. */
+  locate(path: PathSegment[]): { line: number; col: number };
+}
+
+export function parseYaml(text: string, file: string): SourceDoc {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const issues: ConfigIssue[] = doc.errors.map((e) => {
+    const pos = lineCounter.linePos(e.pos[0]);
+    return { file, line: pos.line, col: pos.col, message: `YAML syntax: ${e.message.split('\n')[0]}` };
+  });
+  if (issues.length) throw new ConfigError(issues);
+  return {
+    file,
+    data: doc.toJS({ maxAliasCount: 1000 }) ?? null,
+    locate: (path) => locateIn(doc, lineCounter, path),
+  };
+}
+
+export function loadYaml(file: string): SourceDoc {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError([{ file, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
+  }
+  return parseYaml(text, file);
+}
+
+function locateIn(doc: Document, lc: LineCounter, path: PathSegment[]): { line: number; col: number } {
+  let node: unknown = doc.contents;
+  let best: Node | null = (doc.contents as Node | null) ?? null;
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => String((p.key as { value?: unknown })?.value ?? p.key) === String(seg));
+      if (!pair) break;
+      // Point at the key when the value is missing or empty, otherwise at the value.
+      best = ((pair.value as Node | null) ?? (pair.key as Node)) || best;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg] as Node | undefined;
+      if (!item) break;
+      best = item;
+      node = item;
+    } else break;
+  }
+  const offset = best?.range?.[0] ?? 0;
+  return lc.linePos(offset);
+}
+
+/** Turn a path into the dotted form shown to operators: `tasks[2].sysctl.value`. */
+export function formatPath(path: PathSegment[]): string {
+  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+/** An issue located at `path` inside `doc`. */
+export function issueAt(doc: SourceDoc, path: PathSegment[], message: string): ConfigIssue {
+  const { line, col } = doc.locate(path);
+  return { file: doc.file, line, col, field: formatPath(path) || undefined, message };
+}

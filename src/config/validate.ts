@@ -1,0 +1,97 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ConfigIssue } from '../errors.js';
+import { issueAt, type PathSegment, type SourceDoc } from './source.js';
+
+/** The one Ajv instance: schemas are compiled once and cached by identity. */
+const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false, allowUnionTypes: true });
+const compiled = new WeakMap<object, ValidateFunction>();
+
+function compile(schema: object): ValidateFunction {
+  const cached = compiled.get(schema);
+  if (cached) return cached;
+  const fn = ajv.compile(schema);
+  compiled.set(schema, fn);
+  return fn;
+}
+
+/**
+ * Validate `data` (found at `basePath` inside `doc`) against `schema`; return every problem at once,
+ * each located at its file:line:col and worded for an operator rather than as a JSON pointer.
+ */
+export function validate(schema: object, data: unknown, doc: SourceDoc, basePath: PathSegment[] = []): ConfigIssue[] {
+  const fn = compile(schema);
+  if (fn(data)) return [];
+  return simplify(fn.errors ?? []).map((e) => {
+    const path = [...basePath, ...pointerToPath(e.instancePath)];
+    return issueAt(doc, path, describe(e));
+  });
+}
+
+function pointerToPath(pointer: string): PathSegment[] {
+  if (!pointer) return [];
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+/** anyOf/oneOf produce one error per branch; keep the most specific ones and drop the noise. */
+function simplify(errors: ErrorObject[]): ErrorObject[] {
+  const deepest = new Map<string, ErrorObject[]>();
+  for (const e of errors) {
+    if (e.keyword === 'anyOf' || e.keyword === 'oneOf' || e.keyword === 'if') continue;
+    const list = deepest.get(e.instancePath) ?? [];
+    list.push(e);
+    deepest.set(e.instancePath, list);
+  }
+  const out: ErrorObject[] = [];
+  for (const [path, list] of deepest) {
+    // When a deeper path has errors, a parent's "type" errors from other branches are just noise.
+    const hasDeeper = [...deepest.keys()].some((p) => p !== path && p.startsWith(path + '/'));
+    const kept = hasDeeper ? list.filter((e) => e.keyword !== 'type' && e.keyword !== 'enum') : list;
+    const seen = new Set<string>();
+    for (const e of kept.length ? kept : list) {
+      const key = describe(e);
+      if (!seen.has(key)) {
+        seen.add(key);
+        out.push(e);
+      }
+    }
+  }
+  if (!out.length) return errors.slice(0, 1);
+  return out;
+}
+
+function describe(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required':
+      return `missing required field "${p.missingProperty}"`;
+    case 'additionalProperties':
+      return `unknown field "${p.additionalProperty}"`;
+    case 'enum':
+      return `must be one of: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'type':
+      return `must be ${p.type}`;
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return `must be ${p.comparison} ${p.limit}`;
+    case 'pattern':
+      return `does not look right (expected to match ${p.pattern})`;
+    case 'format':
+      return `must be a valid ${p.format}`;
+    case 'maxLength':
+      return `must be at most ${p.limit} characters`;
+    case 'minLength':
+      return p.limit === 1 ? 'must not be empty' : `must be at least ${p.limit} characters`;
+    case 'minItems':
+      return `must have at least ${p.limit} item(s)`;
+    case 'const':
+      return `must be ${JSON.stringify(p.allowedValue)}`;
+    default:
+      return e.message ?? e.keyword;
+  }
+}

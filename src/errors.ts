@@ -1,0 +1,63 @@
+/** Where a problem is: a file, a line and column (1-based), and the field inside the document. */
+export interface SourceLocation {
+  file: string;
+  line?: number;
+  col?: number;
+  /** Dotted path of the field, e.g. `plays[0].tasks[2].sysctl.value`. */
+  field?: string;
+}
+
+export function formatLocation(loc: SourceLocation): string {
+  let s = loc.file;
+  if (loc.line !== undefined) s += `:${loc.line}`;
+  if (loc.line !== undefined && loc.col !== undefined) s += `:${loc.col}`;
+  if (loc.field) s += ` (${loc.field})`;
+  return s;
+}
+
+/** A mistake in the operator's input. Collected, all reported at once, and nothing connects. */
+export interface ConfigIssue extends SourceLocation {
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: ConfigIssue[]) {
+    super(issues.map((i) => `${formatLocation(i)}: ${i.message}`).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** A command that failed on a host: says what ran, how it ended, and the tail of what it printed. */
+export class RemoteCommandError extends Error {
+  constructor(
+    readonly host: string,
+    readonly label: string,
+    readonly code: number,
+    readonly stderr: string,
+    readonly stdout = '',
+  ) {
+    const tail = (stderr || stdout).trim().split('\n').slice(-8).join('\n');
+    super(`${host}: ${label} exited ${code}${tail ? `:\n${tail}` : ''}`);
+    this.name = 'RemoteCommandError';
+  }
+}
+
+/** The host could not be reached or the connection dropped: it is "unreachable" in the recap. */
+export class UnreachableError extends Error {
+  constructor(readonly host: string, message: string) {
+    super(`${host}: ${message}`);
+    this.name = 'UnreachableError';
+  }
+}
+
+/** Exit codes, documented in README.md. cli.ts is the only place that maps errors onto them. */
+export const ExitCode = {
+  ok: 0,
+  error: 1,
+  /** `plan` (and `apply --check --detailed-exitcode`): changes are pending. */
+  changesPending: 2,
+  /** `verify`: the live state drifted from the declared one. */
+  drift: 3,
+  /** At least one host was unreachable (and none failed otherwise). */
+  unreachable: 4,
+} as const;
