@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { Change, Probe, Step } from '../types.js';
-import { quote, sh } from '../transport/quote.js';
+import { quote, raw, sh } from '../transport/quote.js';
 
 /**
  * What file-shaped modules (file, copy, template, sysctl, the persistence units of ip_address/route) share:
@@ -132,15 +132,15 @@ export function attrDrift(st: FileState, want: Pick<WriteOptions, 'mode' | 'owne
 /** chmod/chown steps for attribute-only drift: no rewrite. `-h` so a link's own owner changes, never its target's. */
 export function attrSteps(path: string, st: FileState, want: Pick<WriteOptions, 'mode' | 'owner' | 'group'>, recurse = false): Step[] {
   const steps: Step[] = [];
-  const r = recurse ? ['-R'] : [];
+  const r = raw(recurse ? ' -R' : '');
   const ownerWrong = !ownerMatches(want.owner, st.owner, st.uid);
   const groupWrong = !ownerMatches(want.group, st.group, st.gid);
   if (recurse || ownerWrong || groupWrong) {
     const spec = (want.owner ?? '') + (want.group !== undefined ? `:${want.group}` : '');
-    if (spec) steps.push({ cmd: sh`chown ${r} -h -- ${spec} ${path}` });
+    if (spec) steps.push({ cmd: sh`chown${r} -h -- ${spec} ${path}` });
   }
   if (want.mode !== undefined && (recurse || st.mode !== want.mode) && st.type !== 'link') {
-    steps.push({ cmd: sh`chmod ${r} -- ${want.mode} ${path}` });
+    steps.push({ cmd: sh`chmod${r} -- ${want.mode} ${path}` });
   }
   return steps;
 }

@@ -1,0 +1,49 @@
+import type { Module, ModuleContext } from '../types.js';
+import { fileProbe, normalizeMode, type FileState } from './files.js';
+import { planWrite, readLocal, resolveLocal, writeProperties } from './copy.js';
+
+export interface TemplateParams {
+  src: string;
+  dest: string;
+  mode?: string | number;
+  owner?: string;
+  group?: string;
+  backup?: boolean;
+  validate?: string;
+  /** Filled by normalize: the rendered text, so plan stays pure and the template is rendered once. */
+  rendered?: string;
+}
+
+function render(p: TemplateParams, ctx: ModuleContext): string {
+  if (p.rendered !== undefined) return p.rendered;
+  const text = readLocal(p.src, ctx, 'templates', 'template').toString('utf8');
+  try {
+    return ctx.render(text);
+  } catch (e) {
+    // nunjucks names the line but not the file: add it, so the operator knows which template broke.
+    throw new Error(`template ${resolveLocal(p.src, ctx, 'templates', 'template')}: ${(e as Error).message}`);
+  }
+}
+
+export const templateModule: Module<TemplateParams, FileState> = {
+  name: 'template',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['src', 'dest'],
+    properties: {
+      src: {
+        type: 'string',
+        minLength: 1,
+        description: "Jinja2 template (.j2), relative to the role's templates/ directory, then to the role or playbook directory. Rendered with the host's variables.",
+      },
+      ...writeProperties,
+    },
+  },
+
+  normalize: (p, ctx) => ({ ...p, mode: normalizeMode(p.mode), rendered: render(p, ctx) }),
+
+  read: (p, ctx) => fileProbe(ctx.root + p.dest),
+
+  plan: (p, st, ctx) => planWrite(p, st, Buffer.from(render(p, ctx), 'utf8'), ctx),
+};
