@@ -99,6 +99,11 @@ export interface Module<P = any, S = any> {
    * return what `register` should hold from the executed steps.
    */
   registerResult?(results: ExecResult[]): Record<string, unknown>;
+  /**
+   * The module's work is running something (command, shell): `plan` returns the run whenever its guards
+   * (creates/removes) allow, and the engine honours the task's `changed_when` to report it as ok or changed.
+   */
+  alwaysRuns?: boolean;
 }
 
 export type Vars = Record<string, unknown>;

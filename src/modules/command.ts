@@ -1,0 +1,135 @@
+import type { Change, ExecResult, ModuleContext, Probe } from '../types.js';
+import { quote, sh } from '../transport/quote.js';
+import { chompLines, defineModule, parseSections, probeTest, rooted } from './util.js';
+
+/** Params shared by `command` and `shell` (argv is command-only). */
+export interface CommandParams {
+  free_form?: string;
+  cmd?: string;
+  argv?: string[];
+  chdir?: string;
+  creates?: string;
+  removes?: string;
+  stdin?: string;
+  changed_when?: boolean;
+}
+
+export interface CommandState {
+  createsExists: boolean;
+  removesExists: boolean;
+}
+
+/**
+ * Split a command line into words the way Ansible's `command` does (shlex, POSIX mode): quotes group, backslash
+ * escapes, and nothing else is special, so `$HOME`, `|` and `*` reach the program literally.
+ */
+export function splitWords(line: string): string[] {
+  const words: string[] = [];
+  let cur = '';
+  let inWord = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === "'") {
+      const end = line.indexOf("'", i + 1);
+      if (end < 0) throw new Error(`unterminated single quote in command: ${line}`);
+      cur += line.slice(i + 1, end);
+      i = end;
+      inWord = true;
+    } else if (c === '"') {
+      let j = i + 1;
+      for (; j < line.length && line[j] !== '"'; j++) {
+        if (line[j] === '\\' && '"\\$`\n'.includes(line[j + 1] ?? '')) j++;
+        cur += line[j];
+      }
+      if (j >= line.length) throw new Error(`unterminated double quote in command: ${line}`);
+      i = j;
+      inWord = true;
+    } else if (c === '\\' && i + 1 < line.length) {
+      cur += line[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(cur);
+      cur = '';
+      inWord = false;
+    } else {
+      cur += c;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(cur);
+  return words;
+}
+
+export const commonSchema = {
+  cmd: { type: 'string', minLength: 1, description: 'The command line (the same as the free form `command: ...`).' },
+  free_form: { type: 'string', minLength: 1, description: 'The command line, when the task is written `MODULE: some command`.' },
+  chdir: { type: 'string', description: 'Change into this directory before running.' },
+  creates: { type: 'string', description: 'Path; when it exists, the command is not run (it already did its work).' },
+  removes: { type: 'string', description: 'Path; when it does not exist, the command is not run.' },
+  stdin: { type: 'string', description: 'Text fed to the command on standard input.' },
+  changed_when: { type: 'boolean', description: 'false: the command still runs, but the task reports ok rather than changed.' },
+} as const;
+
+/** The line the host runs, without chdir: argv or free form split into quoted words, or the shell script. */
+export type LineBuilder = (p: CommandParams) => { line: string; shown: string };
+
+export function readGuards(p: CommandParams, ctx: ModuleContext): Probe<CommandState> {
+  const parts = [
+    p.creates ? probeTest('creates', sh`[ -e ${rooted(ctx.root, p.creates)} ]`) : '',
+    p.removes ? probeTest('removes', sh`[ -e ${rooted(ctx.root, p.removes)} ]`) : '',
+  ].filter(Boolean);
+  return {
+    // Nothing to check still has to print something parseable.
+    script: parts.length ? parts.join('\n') : 'echo @none',
+    parse(stdout) {
+      const s = parseSections(stdout);
+      return { createsExists: s.get('creates')?.status === 'yes', removesExists: s.get('removes')?.status === 'yes' };
+    },
+  };
+}
+
+export function planRun(p: CommandParams, cur: CommandState, ctx: ModuleContext, build: LineBuilder): Change[] {
+  if (p.creates && cur.createsExists) return [];
+  if (p.removes && !cur.removesExists) return [];
+  const { line, shown } = build(p);
+  const cmd = p.chdir ? `cd ${quote(rooted(ctx.root, p.chdir))} && ${line}` : line;
+  return [{ summary: `run: ${shown}`, steps: [{ cmd, label: shown, ...(p.stdin !== undefined ? { stdin: p.stdin } : {}) }] }];
+}
+
+/** What `register:` holds, Ansible-shaped. No results: a creates/removes guard skipped the run. */
+export function commandResult(results: ExecResult[]): Record<string, unknown> {
+  const r = results[results.length - 1];
+  if (!r) return { rc: 0, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [], msg: 'skipped: creates/removes condition met' };
+  const out = chompLines(r.stdout);
+  const err = chompLines(r.stderr);
+  return { rc: r.code, stdout: out.text, stderr: err.text, stdout_lines: out.lines, stderr_lines: err.lines };
+}
+
+function commandLine(p: CommandParams): { line: string; shown: string } {
+  const words = p.argv ?? splitWords(p.cmd ?? p.free_form ?? '');
+  if (!words.length) throw new Error('command: nothing to run (give free form, cmd or argv)');
+  const line = words.map((w) => quote(w)).join(' ');
+  return { line, shown: line };
+}
+
+export const command = defineModule<CommandParams, CommandState>({
+  name: 'command',
+  alwaysRuns: true,
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      ...commonSchema,
+      argv: {
+        type: 'array',
+        items: { type: 'string' },
+        minItems: 1,
+        description: 'The program and its arguments as a list; each is passed as one word, exactly as written.',
+      },
+    },
+    anyOf: [{ required: ['free_form'] }, { required: ['cmd'] }, { required: ['argv'] }],
+  },
+  read: readGuards,
+  plan: (p, cur, ctx) => planRun(p, cur, ctx, commandLine),
+  registerResult: commandResult,
+});

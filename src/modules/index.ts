@@ -1,0 +1,20 @@
+import type { Module } from '../types.js';
+import { command } from './command.js';
+import { kernel_module } from './kernel_module.js';
+import { pkg } from './package.js';
+import { service } from './service.js';
+import { shell } from './shell.js';
+import { sysctl } from './sysctl.js';
+
+/**
+ * The module registry: task keys -> modules. Each module adds one import and one entry here.
+ * `package` is a reserved word in ES modules, hence the `pkg` binding.
+ */
+export const modules: Record<string, Module> = {
+  package: pkg,
+  sysctl,
+  kernel_module,
+  service,
+  command,
+  shell,
+};

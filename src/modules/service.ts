@@ -1,0 +1,167 @@
+import type { Change, ModuleContext, Step } from '../types.js';
+import { sh } from '../transport/quote.js';
+import { defineModule, parseSections, probeTest, probeValue, rooted } from './util.js';
+
+export interface ServiceParams {
+  name: string;
+  state?: 'started' | 'stopped' | 'restarted' | 'reloaded';
+  enabled?: boolean;
+  daemon_reload?: boolean;
+}
+
+export interface ServiceState {
+  /** systemd: LoadState (loaded, not-found, masked...); '' without systemd. */
+  load: string;
+  /** systemd is-active (active, inactive, failed, activating...); without systemd: active|inactive. */
+  active: string;
+  /** systemd is-enabled (enabled, disabled, static, masked, indirect, alias...; '' when unknown). */
+  enabled: string;
+  /** systemd: the unit file changed on disk since the last daemon-reload. */
+  needsReload: boolean;
+}
+
+/** Running, or on its way to running: starting it again would be a no-op. */
+const RUNNING = new Set(['active', 'activating', 'reloading', 'refreshing']);
+/** is-enabled answers meaning "starts at boot". */
+const ENABLED = new Set(['enabled', 'enabled-runtime']);
+/**
+ * is-enabled answers that `systemctl enable`/`disable` cannot change: static (no [Install] section), indirect,
+ * generated, transient, alias (follows the unit it aliases). Planning a change for them would never converge.
+ */
+const FIXED = new Set(['static', 'indirect', 'generated', 'transient', 'alias']);
+
+const UNIT_SUFFIX = /\.(service|socket|target|timer|mount|automount|path|slice|scope|swap|device)$/;
+
+/** The unit name systemctl needs: a bare name means NAME.service. */
+export function unitName(name: string): string {
+  return UNIT_SUFFIX.test(name) ? name : `${name}.service`;
+}
+
+export const service = defineModule<ServiceParams, ServiceState>({
+  name: 'service',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name'],
+    properties: {
+      name: { type: 'string', minLength: 1, description: 'Service (systemd unit) name, e.g. keepalived or ipvsadm.service.' },
+      state: {
+        enum: ['started', 'stopped', 'restarted', 'reloaded'],
+        description:
+          'started/stopped: running or not (changed only when it differs). restarted/reloaded: always act (for handlers); reloaded starts a stopped service.',
+      },
+      enabled: { type: 'boolean', description: 'Start at boot. Units that cannot be enabled (static, indirect, generated) are left as they are.' },
+      daemon_reload: {
+        type: 'boolean',
+        description: 'Run systemctl daemon-reload first when the unit file changed on disk or is not known to systemd yet.',
+      },
+    },
+  },
+  read(p, ctx) {
+    if (!ctx.facts.hasSystemd) return readSysv(p, ctx);
+    const u = unitName(p.name);
+    return {
+      script: [
+        probeValue('load', sh`systemctl show -p LoadState ${u}`),
+        probeValue('reload', sh`systemctl show -p NeedDaemonReload ${u}`),
+        probeValue('active', sh`systemctl is-active ${u}`),
+        probeValue('enabled', sh`systemctl is-enabled ${u}`),
+      ].join('\n'),
+      parse: parseSystemd,
+    };
+  },
+  plan(p, cur, ctx) {
+    return ctx.facts.hasSystemd ? planSystemd(p, cur) : planSysv(p, cur, ctx);
+  },
+});
+
+/** Parse the probe (exported for tests fed with real systemctl output). */
+export function parseSystemd(stdout: string): ServiceState {
+  const s = parseSections(stdout);
+  const v = (k: string) => (s.get(k)?.status ?? '').trim();
+  const prop = (k: string) => v(k).replace(/^[A-Za-z]+=/, '');
+  return {
+    load: prop('load'),
+    active: v('active').split(' ')[0] ?? '',
+    enabled: v('enabled').split(' ')[0] ?? '',
+    needsReload: prop('reload') === 'yes',
+  };
+}
+
+function planSystemd(p: ServiceParams, cur: ServiceState): Change[] {
+  const u = unitName(p.name);
+  const changes: Change[] = [];
+  if (p.daemon_reload && (cur.needsReload || cur.load === 'not-found')) {
+    changes.push({ summary: `reload systemd units (${u} changed on disk)`, steps: [{ cmd: 'systemctl daemon-reload' }] });
+  }
+  const missing = cur.load === 'not-found' ? ' (unit not found yet)' : '';
+  if (p.enabled === true && !ENABLED.has(cur.enabled) && !FIXED.has(cur.enabled)) {
+    changes.push({ summary: `enable ${u}${missing}`, before: cur.enabled, after: 'enabled', steps: [{ cmd: sh`systemctl enable ${u}` }] });
+  }
+  if (p.enabled === false && ENABLED.has(cur.enabled)) {
+    changes.push({ summary: `disable ${u}`, before: cur.enabled, after: 'disabled', steps: [{ cmd: sh`systemctl disable ${u}` }] });
+  }
+  const running = RUNNING.has(cur.active);
+  const act = (verb: string, summary: string) =>
+    changes.push({ summary: `${summary}${missing}`, steps: [{ cmd: sh`systemctl ${verb} ${u}` }] });
+  switch (p.state) {
+    case 'started':
+      if (!running) act('start', `start ${u} (was ${cur.active || 'unknown'})`);
+      break;
+    case 'stopped':
+      if (running) act('stop', `stop ${u}`);
+      break;
+    case 'restarted':
+      act('restart', running ? `restart ${u}` : `start ${u} (restart requested, was ${cur.active || 'unknown'})`);
+      break;
+    case 'reloaded':
+      if (running) act('reload', `reload ${u}`);
+      else act('start', `start ${u} (reload requested, was ${cur.active || 'unknown'})`);
+      break;
+  }
+  return changes;
+}
+
+/*
+ * Hosts without systemd (containers, old init): the `service` wrapper for run state, and the distribution's
+ * runlevel tool for boot state (update-rc.d on Debian, chkconfig on RHEL).
+ */
+
+function readSysv(p: ServiceParams, ctx: ModuleContext) {
+  const rc = rooted(ctx.root, '/etc');
+  return {
+    script: [
+      probeTest('active', sh`service ${p.name} status >/dev/null 2>&1`),
+      ctx.facts.os.family === 'redhat'
+        ? probeTest('enabled', sh`chkconfig ${p.name} >/dev/null 2>&1`)
+        : probeTest('enabled', `ls ${rc}/rc[2345].d/S[0-9][0-9]${sh`${p.name}`} >/dev/null 2>&1`),
+    ].join('\n'),
+    parse(stdout: string): ServiceState {
+      const s = parseSections(stdout);
+      return {
+        load: '',
+        active: s.get('active')?.status === 'yes' ? 'active' : 'inactive',
+        enabled: s.get('enabled')?.status === 'yes' ? 'enabled' : 'disabled',
+        needsReload: false,
+      };
+    },
+  };
+}
+
+function planSysv(p: ServiceParams, cur: ServiceState, ctx: ModuleContext): Change[] {
+  const changes: Change[] = [];
+  const redhat = ctx.facts.os.family === 'redhat';
+  const boot = (on: boolean): Step =>
+    redhat
+      ? { cmd: sh`chkconfig ${p.name} ${on ? 'on' : 'off'}` }
+      : { cmd: on ? sh`update-rc.d ${p.name} defaults && update-rc.d ${p.name} enable` : sh`update-rc.d ${p.name} disable` };
+  if (p.enabled === true && cur.enabled !== 'enabled') changes.push({ summary: `enable ${p.name}`, steps: [boot(true)] });
+  if (p.enabled === false && cur.enabled === 'enabled') changes.push({ summary: `disable ${p.name}`, steps: [boot(false)] });
+  const running = cur.active === 'active';
+  const act = (verb: string, summary: string) => changes.push({ summary, steps: [{ cmd: sh`service ${p.name} ${verb}` }] });
+  if (p.state === 'started' && !running) act('start', `start ${p.name}`);
+  if (p.state === 'stopped' && running) act('stop', `stop ${p.name}`);
+  if (p.state === 'restarted') act('restart', `restart ${p.name}`);
+  if (p.state === 'reloaded') act(running ? 'reload' : 'start', `${running ? 'reload' : 'start'} ${p.name}`);
+  return changes;
+}

@@ -1,0 +1,174 @@
+import type { Change, Step } from '../types.js';
+import { sh } from '../transport/quote.js';
+import {
+  defineModule,
+  fileContent,
+  normalizeWs,
+  parseSections,
+  probeFile,
+  rooted,
+  writeFileStep,
+} from './util.js';
+
+export interface SysctlParams {
+  name: string;
+  value?: string | number;
+  state?: 'present' | 'absent';
+  sysctl_file?: string;
+  reload?: boolean;
+  ignore_missing_live?: boolean;
+}
+
+export interface SysctlState {
+  /** Live value, whitespace-normalised; undefined when the key does not exist (module not loaded yet). */
+  live?: string;
+  /** The key exists but cannot be read (write-only keys such as net.ipv4.route.flush). */
+  liveUnreadable: boolean;
+  /** Content of sysctl_file, undefined when the file does not exist. */
+  file?: string;
+}
+
+export const DEFAULT_SYSCTL_FILE = '/etc/sysctl.d/90-lvsible.conf';
+
+/**
+ * sysctl.d(5): if the first separator is `/`, the name is a path as is; if it is `.`, dots and slashes are
+ * swapped, so `net.ipv4.conf.eth0/1.rp_filter` and `net/ipv4/conf/eth0.1/rp_filter` are the same key.
+ */
+export function sysctlPath(name: string): string {
+  const key = name.trim().replace(/^-/, '');
+  const firstSep = key.search(/[./]/);
+  if (firstSep >= 0 && key[firstSep] === '/') return key.replace(/^\/+/, '');
+  return key.replace(/[./]/g, (c) => (c === '.' ? '/' : '.'));
+}
+
+function norm(p: SysctlParams): Required<Omit<SysctlParams, 'value'>> & { value?: string } {
+  return {
+    name: p.name,
+    value: p.value === undefined ? undefined : String(p.value),
+    state: p.state ?? 'present',
+    sysctl_file: p.sysctl_file ?? DEFAULT_SYSCTL_FILE,
+    reload: p.reload ?? true,
+    ignore_missing_live: p.ignore_missing_live ?? false,
+  };
+}
+
+/**
+ * The file with `name` set to `value` (undefined: removed). The first line for the key is replaced (kept as
+ * written when its value already matches), later duplicates are dropped since they would override it.
+ */
+export function rewriteSysctlFile(content: string | undefined, name: string, value: string | undefined): string {
+  const path = sysctlPath(name);
+  const out: string[] = [];
+  let placed = false;
+  for (const l of (content ?? '').split('\n')) {
+    const m = /^\s*([^#;=\s][^=]*?)\s*=(.*)$/.exec(l);
+    if (m && sysctlPath(m[1]!) === path) {
+      if (value !== undefined && !placed) {
+        out.push(normalizeWs(m[2]!) === normalizeWs(value) ? l : `${name} = ${normalizeWs(value)}`);
+      }
+      placed = true;
+      continue;
+    }
+    out.push(l);
+  }
+  while (out.length && out[out.length - 1] === '') out.pop();
+  if (value !== undefined && !placed) out.push(`${name} = ${normalizeWs(value)}`);
+  return out.length ? out.join('\n') + '\n' : '';
+}
+
+export const sysctl = defineModule<SysctlParams, SysctlState>({
+  name: 'sysctl',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name'],
+    properties: {
+      name: {
+        type: 'string',
+        minLength: 1,
+        description:
+          'Kernel parameter, dotted (net.ipv4.ip_forward) or slashed (net/ipv4/conf/eth0.1/rp_filter, for interface names with dots).',
+      },
+      value: { type: ['string', 'number'], description: 'Desired value; multi-value keys as one string ("4096 87380 6291456"). Required when state is present.' },
+      state: { enum: ['present', 'absent'], description: 'present: set and persist the value; absent: remove the key from sysctl_file (the live value is left alone).' },
+      sysctl_file: { type: 'string', description: `File the value is persisted in (default ${DEFAULT_SYSCTL_FILE}). Other keys in it are kept.` },
+      reload: { type: 'boolean', description: 'Also set the live value in /proc/sys now (default true). false: only persist, for the next boot.' },
+      ignore_missing_live: {
+        type: 'boolean',
+        description:
+          'When the key does not exist live yet (net.ipv4.conf.tunl0.* before ipip is loaded, net.ipv4.vs.* before ip_vs), only persist it instead of failing (default false).',
+      },
+    },
+    if: { properties: { state: { const: 'absent' } }, required: ['state'] },
+    else: { required: ['value'] },
+  },
+  normalize: (p) => norm(p),
+  read(p, ctx) {
+    const n = norm(p);
+    const live = rooted(ctx.root, `/proc/sys/${sysctlPath(n.name)}`);
+    const script = [
+      sh`if [ -r ${live} ] && [ -f ${live} ]; then printf '@live %s\\n' "$(tr '\\n' ' ' < ${live})"; ` +
+        sh`elif [ -e ${live} ]; then echo '@live-unreadable'; else echo '@live-missing'; fi`,
+      probeFile('file', rooted(ctx.root, n.sysctl_file)),
+    ].join('\n');
+    return {
+      script,
+      parse(stdout) {
+        const s = parseSections(stdout);
+        const live = s.get('live');
+        return {
+          live: live ? normalizeWs(live.status) : undefined,
+          liveUnreadable: s.has('live-unreadable'),
+          file: fileContent(s, 'file'),
+        };
+      },
+    };
+  },
+  plan(p, cur, ctx) {
+    const n = norm(p);
+    const changes: Change[] = [];
+    const filePath = rooted(ctx.root, n.sysctl_file);
+    const want = n.state === 'present' ? normalizeWs(n.value ?? '') : undefined;
+    const after = rewriteSysctlFile(cur.file, n.name, want);
+    if (after !== (cur.file ?? '')) {
+      const steps: Step[] = [writeFileStep(filePath, after)];
+      changes.push({
+        summary:
+          want !== undefined
+            ? `persist ${n.name} = ${want} in ${n.sysctl_file}`
+            : `remove ${n.name} from ${n.sysctl_file}`,
+        before: cur.file ?? '',
+        after,
+        diffName: n.sysctl_file,
+        steps,
+      });
+    }
+    if (want !== undefined && n.reload && !cur.liveUnreadable) {
+      const missing = cur.live === undefined;
+      if (!(missing && n.ignore_missing_live) && cur.live !== want) {
+        changes.push({
+          summary: missing
+            ? `set ${n.name} = ${want} (key does not exist live yet)`
+            : `set ${n.name} = ${want} (was ${cur.live})`,
+          before: missing ? undefined : `${cur.live}\n`,
+          after: `${want}\n`,
+          diffName: `/proc/sys/${sysctlPath(n.name)}`,
+          steps: [liveWriteStep(n.name, rooted(ctx.root, `/proc/sys/${sysctlPath(n.name)}`), want)],
+        });
+      }
+    }
+    return changes;
+  },
+});
+
+/**
+ * Same effect as `sysctl -w`, but a plain write so tests can point it at a fake /proc/sys. A key that does not
+ * exist fails with a message that says why, rather than the shell's "cannot create".
+ */
+function liveWriteStep(name: string, path: string, value: string): Step {
+  const why = `sysctl ${name} does not exist on this host (is the kernel module that provides it loaded? set ignore_missing_live: true to only persist it)`;
+  return {
+    cmd: sh`if [ ! -e ${path} ]; then echo ${why} >&2; exit 1; fi; printf '%s\\n' ${value} > ${path}`,
+    label: `sysctl -w ${name}=${value}`,
+  };
+}
