@@ -17,7 +17,10 @@ export interface Persistence {
   netmask?: string;
 }
 
-/** Counters from `--stats` (totals) or `--rate` (per second). */
+/**
+ * Counters from `--stats` (totals). From `--rate` the same fields hold per-second values
+ * (conns = CPS, inPkts = InPPS, outPkts = OutPPS, inBytes = InBPS, outBytes = OutBPS).
+ */
 export interface TrafficStats {
   conns: number;
   inPkts: number;

@@ -1,0 +1,172 @@
+import { familyOf, splitAddrPort } from './keys.js';
+import type { Persistence, TrafficStats, VirtualService } from './types.js';
+
+/** ipvsadm text that does not read as what it claims to be: names the line and shows it. */
+export class IpvsParseError extends Error {
+  constructor(
+    readonly lineNo: number,
+    readonly line: string,
+    readonly reason: string,
+  ) {
+    super(`line ${lineNo}: ${reason}\n  ${line.trim()}`);
+    this.name = 'IpvsParseError';
+  }
+}
+
+/** ipvsadm could not talk to the kernel (ip_vs absent or not loadable): `Can't initialize ipvs: ...`. */
+export class IpvsUnavailableError extends Error {
+  constructor(readonly detail: string) {
+    super(detail);
+    this.name = 'IpvsUnavailableError';
+  }
+}
+
+const CANT_INIT = /Can't initialize ipvs:[^\n]*/;
+
+/** The first line of ipvsadm's "ip_vs unusable" complaint, if the text carries one. */
+export function ipvsUnavailableMessage(text: string): string | undefined {
+  return CANT_INIT.exec(text)?.[0].trim();
+}
+
+export interface Line {
+  no: number;
+  text: string;
+  tokens: string[];
+}
+
+/** Non-blank lines with their 1-based numbers, split on any whitespace (columns are not fixed, §2.6). */
+export function splitLines(text: string): Line[] {
+  const out: Line[] = [];
+  const raw = text.split('\n');
+  for (let i = 0; i < raw.length; i++) {
+    const t = raw[i]!;
+    const tokens = t.trim().split(/\s+/);
+    if (tokens[0] === '') continue;
+    out.push({ no: i + 1, text: t, tokens });
+  }
+  return out;
+}
+
+const UINT = /^\d+$/;
+const INT = /^-?\d+$/;
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+export function isIpLiteral(address: string): boolean {
+  return IPV4.test(address) || (address.includes(':') && /^[0-9a-fA-F:.%]+$/.test(address));
+}
+
+export function uint(token: string | undefined, line: Line, what: string): number {
+  if (token === undefined || !UINT.test(token)) throw new IpvsParseError(line.no, line.text, `expected ${what}, got ${token ?? 'end of line'}`);
+  return Number(token);
+}
+
+export function int(token: string | undefined, line: Line, what: string): number {
+  if (token === undefined || !INT.test(token)) throw new IpvsParseError(line.no, line.text, `expected ${what}, got ${token ?? 'end of line'}`);
+  return Number(token);
+}
+
+/** ipvsadm <= 1.31 printed marks >= 2^31 as negative (`%d`): bring them back to the unsigned mark. */
+export function fwmarkOf(token: string | undefined, line: Line): number {
+  const n = int(token, line, 'a firewall mark');
+  const mark = n < 0 ? n + 2 ** 32 : n;
+  if (mark <= 0 || mark >= 2 ** 32) throw new IpvsParseError(line.no, line.text, `firewall mark ${token} out of range`);
+  return mark;
+}
+
+const SUFFIX: Record<string, number> = { K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+
+/** One `print_largenum` value: `12345`, or `830843K` (rounded down to thousands, so only a lower bound). */
+export function largenum(token: string | undefined, line: Line): { value: number; approximate: boolean } {
+  const m = token === undefined ? null : /^(\d+)([KMGT])?$/.exec(token);
+  if (!m) throw new IpvsParseError(line.no, line.text, `expected a counter, got ${token ?? 'end of line'}`);
+  return m[2] ? { value: Number(m[1]) * SUFFIX[m[2]]!, approximate: true } : { value: Number(m[1]), approximate: false };
+}
+
+const STAT_FIELDS = ['conns', 'inPkts', 'outPkts', 'inBytes', 'outBytes'] as const;
+
+export function trafficStats(tokens: string[], line: Line): TrafficStats {
+  if (tokens.length !== 5) throw new IpvsParseError(line.no, line.text, `expected 5 counters, got ${tokens.length}`);
+  const stats = { conns: 0, inPkts: 0, outPkts: 0, inBytes: 0, outBytes: 0 } as TrafficStats;
+  const approximate: NonNullable<TrafficStats['approximate']> = [];
+  STAT_FIELDS.forEach((f, i) => {
+    const v = largenum(tokens[i], line);
+    stats[f] = v.value;
+    if (v.approximate) approximate.push(f);
+  });
+  if (approximate.length) stats.approximate = approximate;
+  return stats;
+}
+
+/** An `addr:port` endpoint; non-numeric listings give host and service names, kept as strings. */
+export interface Endpoint {
+  address: string;
+  port: number;
+  portName?: string;
+  hasPort: boolean;
+  /** False when a host name or a service name stands in for the number. */
+  numeric: boolean;
+}
+
+export function endpoint(text: string, line: Line): Endpoint {
+  const { address, port } = splitAddrPort(text);
+  if (!address) throw new IpvsParseError(line.no, line.text, `expected an address, got ${text}`);
+  const numeric = isIpLiteral(address);
+  if (port === undefined) return { address, port: 0, hasPort: false, numeric };
+  if (UINT.test(port) && Number(port) <= 65535) return { address, port: Number(port), hasPort: true, numeric };
+  if (/^[A-Za-z][\w.+-]*$/.test(port)) return { address, port: 0, portName: port, hasPort: true, numeric: false };
+  throw new IpvsParseError(line.no, line.text, `bad port in ${text}`);
+}
+
+/** A mask equal to a single host (/32, /128) is what ipvsadm omits: keep the default implicit. */
+export function normalizeNetmask(mask: string | undefined): string | undefined {
+  if (mask === undefined || mask === '255.255.255.255' || mask === '128') return undefined;
+  return mask;
+}
+
+export type ServiceHead = Pick<VirtualService, 'kind' | 'family' | 'address' | 'port' | 'portName' | 'fwmark'>;
+
+/** `TCP  1.2.3.4:80`, `FWM  7`, `FWM  7 IPv6`: the service identity and how many tokens it used. */
+export function serviceHead(line: Line): { head: ServiceHead; used: number; numeric: boolean } {
+  const t = line.tokens;
+  const proto = t[0];
+  if (proto === 'FWM') {
+    const fwmark = fwmarkOf(t[1], line);
+    const v6 = t[2] === 'IPv6';
+    return { head: { kind: 'fwmark', family: v6 ? 'inet6' : 'inet', fwmark }, used: v6 ? 3 : 2, numeric: true };
+  }
+  const kind = proto === 'TCP' ? 'tcp' : proto === 'UDP' ? 'udp' : proto === 'SCTP' ? 'sctp' : undefined;
+  if (!kind || !t[1]) throw new IpvsParseError(line.no, line.text, 'expected a service line (TCP, UDP, SCTP or FWM)');
+  const ep = endpoint(t[1], line);
+  const head: ServiceHead = { kind, family: familyOf(ep.address), address: ep.address, port: ep.port };
+  if (ep.portName) head.portName = ep.portName;
+  return { head, used: 2, numeric: ep.numeric };
+}
+
+/** The tail of a listing's service line: `[(flags)] [persistent N [mask M] [pe NAME]] [ops]`. */
+export function serviceOptions(
+  tokens: string[],
+  line: Line,
+): { schedFlags: string[]; persistence?: Persistence; pe?: string; ops: boolean } {
+  const out: { schedFlags: string[]; persistence?: Persistence; pe?: string; ops: boolean } = { schedFlags: [], ops: false };
+  for (let i = 0; i < tokens.length; i++) {
+    const tok = tokens[i]!;
+    if (tok.startsWith('(') && tok.endsWith(')')) {
+      out.schedFlags = tok.slice(1, -1).split(',').filter(Boolean);
+    } else if (tok === 'persistent') {
+      out.persistence = { timeout: uint(tokens[++i], line, 'a persistence timeout') };
+    } else if (tok === 'mask') {
+      const mask = normalizeNetmask(tokens[++i]);
+      if (!out.persistence) throw new IpvsParseError(line.no, line.text, '`mask` without `persistent`');
+      if (mask) out.persistence.netmask = mask;
+    } else if (tok === 'pe') {
+      const pe = tokens[++i];
+      if (!pe) throw new IpvsParseError(line.no, line.text, '`pe` without a name');
+      out.pe = pe;
+    } else if (tok === 'ops') {
+      out.ops = true;
+    } else {
+      throw new IpvsParseError(line.no, line.text, `unexpected ${tok} in the service flags`);
+    }
+  }
+  return out;
+}

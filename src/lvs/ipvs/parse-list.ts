@@ -1,0 +1,182 @@
+import {
+  endpoint,
+  IpvsParseError,
+  ipvsUnavailableMessage,
+  IpvsUnavailableError,
+  serviceHead,
+  serviceOptions,
+  splitLines,
+  trafficStats,
+  uint,
+  int,
+  type Line,
+  type ServiceHead,
+} from './parse-common.js';
+import type { Destination, ForwardMethod, IpvsTable, TrafficStats, TunnelChecksum, VirtualService } from './types.js';
+
+/**
+ * `ipvsadm -Ln` and its format variants, recognised from the header lines (lvs-reference §2):
+ * the default listing, --thresholds, --persistent-conn and --tun-info carry the service spec;
+ * --stats and --rate carry only counters.
+ */
+export type FullFormat = 'list' | 'tun-info';
+/** These print no Forward column (and --thresholds no weight): those fields are absent from their destinations. */
+export type PartialFormat = 'thresholds' | 'persistent-conn';
+export type SpecFormat = FullFormat | PartialFormat;
+export type CounterFormat = 'stats' | 'rate';
+export type ListFormat = SpecFormat | CounterFormat;
+
+export type PartialDestination = Omit<Destination, 'method' | 'weight'> & Partial<Pick<Destination, 'method' | 'weight'>>;
+export type PartialTable = Omit<IpvsTable, 'services'> & {
+  services: Array<Omit<VirtualService, 'destinations'> & { destinations: PartialDestination[] }>;
+};
+
+export type SpecListing = (IpvsTable & { format: FullFormat }) | (PartialTable & { format: PartialFormat });
+
+/** --stats / --rate: service identities and counters, no scheduler, method or weight. */
+export interface CounterListing {
+  format: CounterFormat;
+  version?: string;
+  connTableSize?: number;
+  numeric: boolean;
+  services: Array<ServiceHead & { stats: TrafficStats; destinations: Array<{ address: string; port: number; portName?: string; stats: TrafficStats }> }>;
+}
+
+export type IpvsListing = SpecListing | CounterListing;
+
+const BANNER = /^IP Virtual Server version (\d+\.\d+\.\d+) \(size=(\d+)\)$/;
+const METHODS: Record<string, ForwardMethod> = { Masq: 'nat', Route: 'dr', Tunnel: 'tun', Local: 'local' };
+
+/** Parse any `ipvsadm -L -n` listing, with or without the banner. */
+export function parseList(text: string): IpvsListing {
+  const unavailable = ipvsUnavailableMessage(text);
+  if (unavailable) throw new IpvsUnavailableError(unavailable);
+  let format: ListFormat = 'list';
+  let version: string | undefined;
+  let connTableSize: number | undefined;
+  let numeric = true;
+  const specs: PartialTable['services'] = [];
+  const counters: CounterListing['services'] = [];
+  let current: PartialTable['services'][number] | CounterListing['services'][number] | undefined;
+
+  for (const line of splitLines(text)) {
+    const t = line.tokens;
+    const trimmed = line.text.trim();
+    const banner = BANNER.exec(trimmed);
+    if (banner) {
+      version = banner[1];
+      connTableSize = Number(banner[2]);
+    } else if (t[0] === 'Prot') {
+      if (t[2] === 'Conns') format = 'stats';
+      else if (t[2] === 'CPS') format = 'rate';
+    } else if (t[0] === '->' && t[1] === 'RemoteAddress:Port') {
+      if (t[2] === 'Uthreshold') format = 'thresholds';
+      else if (t[2] === 'Weight' && t[3] === 'PersistConn') format = 'persistent-conn';
+      else if (t[3] === 'TunnelInfo') format = 'tun-info';
+    } else if (t[0] === '->') {
+      if (!current) throw new IpvsParseError(line.no, line.text, 'destination line before any service line');
+      const ep = endpoint(t[1] ?? '', line);
+      if (!ep.numeric) numeric = false;
+      const base = { address: ep.address, port: ep.port, ...(ep.portName ? { portName: ep.portName } : {}) };
+      if (format === 'stats' || format === 'rate') {
+        (current as CounterListing['services'][number]).destinations.push({ ...base, stats: trafficStats(t.slice(2), line) });
+      } else {
+        (current as PartialTable['services'][number]).destinations.push({ ...base, ...destFields(format, t.slice(2), line) });
+      }
+    } else {
+      const { head, used, numeric: n } = serviceHead(line);
+      if (!n) numeric = false;
+      const rest = t.slice(used);
+      if (format === 'stats' || format === 'rate') {
+        current = { ...head, stats: trafficStats(rest, line), destinations: [] };
+        counters.push(current);
+      } else {
+        if (!rest[0]) throw new IpvsParseError(line.no, line.text, 'service line without a scheduler');
+        current = { ...head, scheduler: rest[0], ...serviceOptions(rest.slice(1), line), destinations: [] };
+        specs.push(current);
+      }
+    }
+  }
+  const meta = { ...(version ? { version } : {}), ...(connTableSize !== undefined ? { connTableSize } : {}), numeric };
+  if (format === 'stats' || format === 'rate') return { format, ...meta, services: counters };
+  if (format === 'thresholds' || format === 'persistent-conn') return { format, ...meta, services: specs };
+  // Full formats: every destination line went through a branch that sets method and weight.
+  return { format, ...meta, services: specs as VirtualService[] };
+}
+
+/** A listing that must carry the service spec (planning, verify): counters-only formats are refused. */
+export function parseTable(text: string): IpvsTable {
+  const listing = parseList(text);
+  if (listing.format !== 'list' && listing.format !== 'tun-info') {
+    throw new IpvsParseError(1, text.split('\n')[0] ?? '', `this is \`ipvsadm -Ln --${listing.format}\` output, which lacks forwarding methods or weights`);
+  }
+  const { format: _format, ...table } = listing;
+  return table;
+}
+
+type DestSpec = Omit<PartialDestination, 'address' | 'port' | 'portName'>;
+
+function method(token: string | undefined, line: Line): ForwardMethod {
+  const m = token === undefined ? undefined : METHODS[token];
+  if (!m) throw new IpvsParseError(line.no, line.text, `unknown forwarding method ${token ?? '(missing)'}`);
+  return m;
+}
+
+function expectCount(tokens: string[], n: number, line: Line): void {
+  if (tokens.length !== n) throw new IpvsParseError(line.no, line.text, `expected ${n} columns after the address, got ${tokens.length}`);
+}
+
+function destFields(format: SpecFormat, t: string[], line: Line): DestSpec {
+  switch (format) {
+    case 'list':
+      expectCount(t, 4, line);
+      return {
+        method: method(t[0], line),
+        weight: int(t[1], line, 'a weight'),
+        counters: { activeConn: uint(t[2], line, 'ActiveConn'), inactConn: uint(t[3], line, 'InActConn') },
+      };
+    case 'thresholds': {
+      // No method or weight in this format: the caller merges it with -Sn (thresholds are not saved there).
+      expectCount(t, 4, line);
+      const d: DestSpec = {
+        counters: { activeConn: uint(t[2], line, 'ActiveConn'), inactConn: uint(t[3], line, 'InActConn') },
+      };
+      const upper = uint(t[0], line, 'Uthreshold');
+      const lower = uint(t[1], line, 'Lthreshold');
+      if (upper) d.upperThreshold = upper;
+      if (lower) d.lowerThreshold = lower;
+      return d;
+    }
+    case 'persistent-conn':
+      expectCount(t, 4, line);
+      return {
+        weight: int(t[0], line, 'a weight'),
+        counters: {
+          persistConn: uint(t[1], line, 'PersistConn'),
+          activeConn: uint(t[2], line, 'ActiveConn'),
+          inactConn: uint(t[3], line, 'InActConn'),
+        },
+      };
+    case 'tun-info': {
+      expectCount(t, 5, line);
+      return {
+        method: method(t[0], line),
+        ...tunnelInfo(t[1]!, line),
+        weight: int(t[2], line, 'a weight'),
+        counters: { activeConn: uint(t[3], line, 'ActiveConn'), inactConn: uint(t[4], line, 'InActConn') },
+      };
+    }
+  }
+}
+
+const CSUM: Record<string, TunnelChecksum> = { '-c': 'nocsum', '+c': 'csum', 'r+c': 'remcsum' };
+
+/** `ipip`, `gue:6080:-c`, `gre:+c`, `n/a` (non-tunnel destinations). */
+function tunnelInfo(token: string, line: Line): Pick<Destination, 'tunType' | 'tunPort' | 'tunCsum'> {
+  if (token === 'n/a') return {};
+  const [type, a, b] = token.split(':');
+  if (type === 'ipip') return { tunType: 'ipip' };
+  if (type === 'gue' && a && b && CSUM[b]) return { tunType: 'gue', tunPort: uint(a, line, 'a GUE port'), tunCsum: CSUM[b] };
+  if (type === 'gre' && a && CSUM[a]) return { tunType: 'gre', tunCsum: CSUM[a] };
+  throw new IpvsParseError(line.no, line.text, `unknown tunnel info ${token}`);
+}
