@@ -65,13 +65,13 @@ export const service = defineModule<ServiceParams, ServiceState>({
         probeValue('load', sh`systemctl show -p LoadState ${u}`),
         probeValue('reload', sh`systemctl show -p NeedDaemonReload ${u}`),
         probeValue('active', sh`systemctl is-active ${u}`),
-        probeValue('enabled', sh`systemctl is-enabled ${u}`),
+        probeValue('enabled', systemctl(ctx.root, 'is-enabled', u)),
       ].join('\n'),
       parse: parseSystemd,
     };
   },
   plan(p, cur, ctx) {
-    return ctx.facts.hasSystemd ? planSystemd(p, cur) : planSysv(p, cur, ctx);
+    return ctx.facts.hasSystemd ? planSystemd(p, cur, ctx.root) : planSysv(p, cur, ctx);
   },
 });
 
@@ -88,18 +88,27 @@ export function parseSystemd(stdout: string): ServiceState {
   };
 }
 
-function planSystemd(p: ServiceParams, cur: ServiceState): Change[] {
+/**
+ * Boot state lives in unit files, so it follows ctx.root like every other path (`systemctl --root`, which
+ * is also how tests enable and disable real units in a temp tree). Run state has no root: it is the live system.
+ */
+function systemctl(root: string, ...args: string[]): string {
+  return sh`systemctl ${[...(root ? [`--root=${root}`] : []), ...args]}`;
+}
+
+function planSystemd(p: ServiceParams, cur: ServiceState, root: string): Change[] {
   const u = unitName(p.name);
+  const ctl = (verb: string) => systemctl(root, verb, u);
   const changes: Change[] = [];
   if (p.daemon_reload && (cur.needsReload || cur.load === 'not-found')) {
     changes.push({ summary: `reload systemd units (${u} changed on disk)`, steps: [{ cmd: 'systemctl daemon-reload' }] });
   }
   const missing = cur.load === 'not-found' ? ' (unit not found yet)' : '';
   if (p.enabled === true && !ENABLED.has(cur.enabled) && !FIXED.has(cur.enabled)) {
-    changes.push({ summary: `enable ${u}${missing}`, before: cur.enabled, after: 'enabled', steps: [{ cmd: sh`systemctl enable ${u}` }] });
+    changes.push({ summary: `enable ${u}${missing}`, before: cur.enabled, after: 'enabled', steps: [{ cmd: ctl('enable') }] });
   }
   if (p.enabled === false && ENABLED.has(cur.enabled)) {
-    changes.push({ summary: `disable ${u}`, before: cur.enabled, after: 'disabled', steps: [{ cmd: sh`systemctl disable ${u}` }] });
+    changes.push({ summary: `disable ${u}`, before: cur.enabled, after: 'disabled', steps: [{ cmd: ctl('disable') }] });
   }
   const running = RUNNING.has(cur.active);
   const act = (verb: string, summary: string) =>
