@@ -1,0 +1,69 @@
+import type { Change } from '../types.js';
+
+export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped';
+
+/** A change as reported: the plan's data without step payloads (stdin may hold file contents or secrets). */
+export interface ReportedChange {
+  summary: string;
+  before?: string;
+  after?: string;
+  diffName?: string;
+  commands: string[];
+}
+
+export interface TaskEvent {
+  type: 'task';
+  play: string;
+  host: string;
+  task: string;
+  module: string;
+  status: TaskStatus;
+  /** Dry run: the changes are what would happen. */
+  check: boolean;
+  handler: boolean;
+  changes: ReportedChange[];
+  message?: string;
+  /** A failure that `ignore_errors` let through. */
+  ignored?: boolean;
+  item?: string;
+  /** Module output worth showing (debug's msg, a command's stdout). */
+  output?: string;
+}
+
+export type EngineEvent =
+  | { type: 'play'; name: string; hosts: string[]; check: boolean }
+  | { type: 'host_start'; host: string }
+  | { type: 'task_start'; host: string; task: string; index: number; total: number }
+  | TaskEvent
+  | { type: 'unreachable'; host: string; message: string }
+  | { type: 'host_done'; host: string }
+  | { type: 'warning'; message: string }
+  | { type: 'recap'; recap: Recap; roundTrips: Record<string, number> };
+
+export interface HostStats {
+  ok: number;
+  changed: number;
+  failed: number;
+  skipped: number;
+  unreachable: number;
+  ignored: number;
+}
+
+export type Recap = Record<string, HostStats>;
+
+export const emptyStats = (): HostStats => ({ ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0 });
+
+/** Where events go. Reporters (src/report/) implement it; the engine knows none of them. */
+export interface EventSink {
+  (event: EngineEvent): void;
+}
+
+export function reportChange(c: Change): ReportedChange {
+  return {
+    summary: c.summary,
+    ...(c.before !== undefined ? { before: c.before } : {}),
+    ...(c.after !== undefined ? { after: c.after } : {}),
+    ...(c.diffName ? { diffName: c.diffName } : {}),
+    commands: c.steps.map((s) => s.label ?? s.cmd),
+  };
+}

@@ -1,0 +1,88 @@
+import type { ConfigIssue } from '../errors.js';
+import type { Module, ModuleContext, Vars } from '../types.js';
+import { validate } from '../config/validate.js';
+import type { SourceDoc } from '../config/source.js';
+import { evalCondition, renderValue, TemplateError } from '../playbook/template.js';
+import { explain } from '../playbook/vars.js';
+import type { Task } from '../playbook/types.js';
+import { modules } from '../modules/index.js';
+
+/** One run of a module on one host: a task, for one loop item, with its parameters rendered. */
+export interface Invocation {
+  task: Task;
+  module?: Module;
+  params: Record<string, unknown>;
+  item?: unknown;
+  itemLabel?: string;
+  vars: Vars;
+}
+
+export type Prepared =
+  | { kind: 'skip'; reason: string }
+  | { kind: 'run'; invocations: Invocation[] }
+  | { kind: 'error'; error: Error };
+
+/**
+ * Render a task for a host: `when`, `loop`, then the parameters per item, then check them against the
+ * module's schema. Pure apart from templating: no host is touched. A TemplateError is returned for the
+ * caller to decide (at load time it may only mean "needs a runtime value"; at run time it fails the task).
+ */
+export function prepareTask(task: Task, scope: Vars, broken: Map<string, TemplateError>): Prepared {
+  try {
+    // Task vars (and role parameters) may refer to the scope and to each other, in order.
+    const vars: Vars = { ...scope };
+    for (const [k, v] of Object.entries(task.vars)) vars[k] = renderValue(v, vars);
+    const loopItems = task.loop === undefined ? [undefined] : asItems(renderValue(task.loop, vars));
+    const invocations: Invocation[] = [];
+    for (const item of loopItems) {
+      const iv = task.loop === undefined ? vars : { ...vars, [task.loopVar]: item };
+      if (task.when !== undefined && !evalCondition(task.when, iv)) continue;
+      const params = (renderValue(task.args, iv) ?? {}) as Record<string, unknown>;
+      invocations.push({
+        task,
+        module: modules[task.module],
+        params,
+        item,
+        ...(item !== undefined ? { itemLabel: label(item) } : {}),
+        vars: iv,
+      });
+    }
+    if (!invocations.length) return { kind: 'skip', reason: task.loop === undefined ? 'condition false' : 'no item matched' };
+    return { kind: 'run', invocations };
+  } catch (e) {
+    return { kind: 'error', error: e instanceof TemplateError ? explain(e, broken) : (e as Error) };
+  }
+}
+
+/** Schema check of rendered parameters; issues point at the task in its file. */
+export function checkParams(inv: Invocation): ConfigIssue[] {
+  if (!inv.module) return [];
+  // Rendered values have no position of their own: every issue points at the task that produced them.
+  const { file, line = 1, col = 1 } = inv.task.loc;
+  const at: SourceDoc = { file, data: inv.params, locate: () => ({ line, col }) };
+  return validate(inv.module.schema, inv.params, at, [inv.task.module]).map((i) => ({
+    ...i,
+    message: `${i.message}${inv.itemLabel ? ` (item ${inv.itemLabel})` : ''}`,
+  }));
+}
+
+export function normalizeParams(inv: Invocation, ctx: ModuleContext): Record<string, unknown> {
+  return inv.module?.normalize ? (inv.module.normalize(inv.params, ctx) as Record<string, unknown>) : inv.params;
+}
+
+function asItems(v: unknown): unknown[] {
+  if (Array.isArray(v)) return v;
+  if (v == null) return [];
+  if (typeof v === 'object') return Object.entries(v).map(([key, value]) => ({ key, value }));
+  throw new TemplateError(`loop must be a list, got ${typeof v} ${JSON.stringify(v)}`, String(v));
+}
+
+function label(item: unknown): string {
+  if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') return String(item);
+  if (item && typeof item === 'object') {
+    const o = item as Record<string, unknown>;
+    const named = o.name ?? o.key ?? o.address ?? o.path ?? o.dest;
+    if (named !== undefined) return String(named);
+  }
+  return JSON.stringify(item).slice(0, 60);
+}

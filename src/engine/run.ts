@@ -1,0 +1,222 @@
+import type { Connection, ExecOptions, HostFacts, Vars } from '../types.js';
+import { ConfigError, UnreachableError, type ConfigIssue, formatLocation } from '../errors.js';
+import type { Playbook, Play, Task } from '../playbook/types.js';
+import { resolveScope } from '../playbook/vars.js';
+import { emptyStats, type EventSink, type HostStats, type Recap } from './events.js';
+import { factsProbe, factVars, FACT_NAMES } from './facts.js';
+import { runHostPlay } from './host.js';
+import { checkParams, prepareTask } from './invocation.js';
+import { runProbes } from './probe.js';
+import { Redactor } from './redact.js';
+
+/** What the engine needs of an inventory; src/cli.ts adapts src/inventory to it. */
+export interface InventoryView {
+  hosts(): string[];
+  hostVars(host: string): Vars;
+  groups(): Record<string, string[]>;
+  groupNames(host: string): string[];
+  resolve(pattern: string): { hosts: string[]; warnings: string[] };
+}
+
+export interface RunOptions {
+  inventory: InventoryView;
+  playbook: Playbook;
+  extraVars?: Vars;
+  limit?: string;
+  tags?: string[];
+  skipTags?: string[];
+  check: boolean;
+  forks?: number;
+  connect(host: string, vars: Vars): Promise<Connection>;
+  emit: EventSink;
+  redactor?: Redactor;
+  /** Path prefix for every file a module touches ('' in production; tests use temp dirs). */
+  root?: string;
+  commandTimeoutMs?: number;
+}
+
+export interface RunResult {
+  recap: Recap;
+  /** SSH exec round trips per host, the figure that says whether reads were batched. */
+  roundTrips: Record<string, number>;
+  changed: boolean;
+  failed: string[];
+  unreachable: string[];
+}
+
+/** Tags semantics of Ansible: `always` runs unless skipped, `never` only when asked for. */
+export function selectTasks(tasks: Task[], tags: string[] = [], skip: string[] = []): Task[] {
+  return tasks.filter((t) => {
+    if (t.tags.some((x) => skip.includes(x))) return false;
+    if (!tags.length || tags.includes('all')) return !t.tags.includes('never') || tags.includes('never');
+    return t.tags.includes('always') || t.tags.some((x) => tags.includes(x));
+  });
+}
+
+function playHosts(play: Play, opts: RunOptions, out: Set<string>): string[] {
+  let hosts = opts.inventory.resolve(play.hosts).hosts;
+  if (opts.limit) {
+    const allowed = new Set(opts.inventory.resolve(opts.limit).hosts);
+    hosts = hosts.filter((h) => allowed.has(h));
+  }
+  return hosts.filter((h) => !out.has(h));
+}
+
+function magicVars(opts: RunOptions, host: string, play: Play): Vars {
+  const groups = opts.inventory.groups();
+  return {
+    inventory_hostname: host,
+    inventory_hostname_short: host.split('.')[0],
+    group_names: opts.inventory.groupNames(host),
+    groups,
+    playbook_dir: opts.playbook.dir,
+    ansible_check_mode: opts.check,
+    ansible_play_name: play.name,
+    hostvars: new Proxy({}, { get: (_t, h) => (typeof h === 'string' ? opts.inventory.hostVars(h) : undefined) }),
+  };
+}
+
+function scopeFor(opts: RunOptions, play: Play, host: string, facts: Vars) {
+  return resolveScope(
+    [play.roleDefaults, opts.inventory.hostVars(host), facts, play.vars, play.roleVars, opts.extraVars ?? {}],
+    magicVars(opts, host, play),
+  );
+}
+
+/**
+ * Check every task against every host it will run on, before any connection: templates render and
+ * parameters match their module's schema. A template that needs a fact or a registered result can only be
+ * rendered at run time, and is checked then.
+ */
+export function precheck(opts: RunOptions): void {
+  const issues = new Map<string, ConfigIssue>();
+  for (const play of opts.playbook.plays) {
+    const runtime = new Set([...FACT_NAMES, ...play.tasks.flatMap((t) => (t.register ? [t.register] : [])), ...setFactNames(play)]);
+    const tasks = selectTasks(play.tasks, opts.tags, opts.skipTags);
+    for (const host of playHosts(play, opts, new Set())) {
+      const { vars, broken } = scopeFor(opts, play, host, {});
+      for (const task of [...tasks, ...play.handlers]) {
+        const prep = prepareTask(task, vars, broken);
+        if (prep.kind === 'error') {
+          const names = (prep.error as { undefinedNames?: string[] }).undefinedNames ?? [];
+          if (names.length && names.every((n) => runtime.has(n))) continue;
+          const issue = { ...task.loc, message: `${prep.error.message} (host ${host})` };
+          issues.set(`${formatLocation(task.loc)}${prep.error.message}`, issue);
+        } else if (prep.kind === 'run') {
+          for (const inv of prep.invocations) for (const i of checkParams(inv)) issues.set(`${formatLocation(i)}${i.message}`, i);
+        }
+      }
+    }
+  }
+  if (issues.size) throw new ConfigError([...issues.values()]);
+}
+
+function setFactNames(play: Play): string[] {
+  return play.tasks.filter((t) => t.module === 'set_fact' && t.args && typeof t.args === 'object').flatMap((t) => Object.keys(t.args as object));
+}
+
+/** Count exec round trips per host without the modules or the transport knowing. */
+function counted(conn: Connection, counter: { n: number }): Connection {
+  return {
+    host: conn.host,
+    exec: (cmd: string, o?: ExecOptions) => {
+      counter.n++;
+      return conn.exec(cmd, o);
+    },
+    close: () => conn.close(),
+  };
+}
+
+/** Run every play of a playbook: hosts concurrently (up to `forks`), tasks in order on each host. */
+export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
+  const redactor = opts.redactor ?? new Redactor();
+  const emit: EventSink = (e) => opts.emit(redactor.deep(e));
+  const recap: Recap = {};
+  const conns = new Map<string, Connection>();
+  const counters = new Map<string, { n: number }>();
+  const facts = new Map<string, HostFacts>();
+  const runtime = new Map<string, Vars>();
+  const out = new Set<string>();
+  const failed = new Set<string>();
+  const unreachable = new Set<string>();
+  const stats = (h: string): HostStats => (recap[h] ??= emptyStats());
+
+  async function ready(host: string): Promise<{ conn: Connection; facts: HostFacts } | null> {
+    try {
+      let conn = conns.get(host);
+      if (!conn) {
+        const counter = { n: 0 };
+        counters.set(host, counter);
+        conn = counted(await opts.connect(host, opts.inventory.hostVars(host)), counter);
+        conns.set(host, conn);
+      }
+      let f = facts.get(host);
+      if (!f) {
+        [f] = (await runProbes(conn, [factsProbe])) as HostFacts[];
+        facts.set(host, f!);
+      }
+      return { conn, facts: f! };
+    } catch (e) {
+      if (!(e instanceof UnreachableError) && !(e instanceof Error)) throw e;
+      stats(host).unreachable++;
+      unreachable.add(host);
+      out.add(host);
+      emit({ type: 'unreachable', host, message: e.message });
+      return null;
+    }
+  }
+
+  try {
+    for (const play of opts.playbook.plays) {
+      const hosts = playHosts(play, opts, out);
+      emit({ type: 'play', name: play.name, hosts, check: opts.check });
+      const tasks = selectTasks(play.tasks, opts.tags, opts.skipTags);
+      await pool(hosts, opts.forks ?? 50, async (host) => {
+        stats(host);
+        emit({ type: 'host_start', host });
+        const r = await ready(host);
+        if (!r) return;
+        const hostRuntime = runtime.get(host) ?? {};
+        runtime.set(host, hostRuntime);
+        const outcome = await runHostPlay({
+          host,
+          play,
+          tasks,
+          conn: r.conn,
+          facts: r.facts,
+          check: opts.check,
+          emit,
+          redactor,
+          stats: stats(host),
+          scope: () => scopeFor(opts, play, host, factVars(r.facts)),
+          runtimeVars: hostRuntime,
+          root: opts.root ?? '',
+          commandTimeoutMs: opts.commandTimeoutMs,
+        });
+        if (outcome !== 'ok') out.add(host);
+        if (outcome === 'failed') failed.add(host);
+        if (outcome === 'unreachable') unreachable.add(host);
+        emit({ type: 'host_done', host });
+      });
+    }
+  } finally {
+    await Promise.allSettled([...conns.values()].map((c) => c.close()));
+  }
+  const roundTrips = Object.fromEntries([...counters].map(([h, c]) => [h, c.n]));
+  emit({ type: 'recap', recap, roundTrips });
+  return {
+    recap,
+    roundTrips,
+    changed: Object.values(recap).some((s) => s.changed > 0),
+    failed: [...failed],
+    unreachable: [...unreachable],
+  };
+}
+
+async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const workers = Array.from({ length: Math.max(1, Math.min(size, queue.length)) }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+  });
+  await Promise.all(workers);
+}

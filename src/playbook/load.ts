@@ -1,0 +1,177 @@
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, type ConfigIssue } from '../errors.js';
+import type { Vars } from '../types.js';
+import { issueAt, loadYaml, type PathSegment, type SourceDoc } from '../config/source.js';
+import { validate } from '../config/validate.js';
+import { playbookSchema, taskFileSchema } from './schema.js';
+import { parseTask } from './task.js';
+import type { Play, Playbook, Task } from './types.js';
+
+/** Roles shipped with lvsible (director, realserver): the last place a role is looked for. */
+export const BUILTIN_ROLES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../roles');
+
+interface Inherited {
+  tags: string[];
+  when: unknown[];
+  vars: Vars;
+  become?: boolean;
+}
+
+/**
+ * Load a playbook with its roles, vars_files and imported task files. Every problem in every file is
+ * collected and thrown together as one ConfigError: the operator fixes them in one go, and nothing connects.
+ */
+export function loadPlaybook(file: string, opts: { rolesPath?: string[] } = {}): Playbook {
+  const issues: ConfigIssue[] = [];
+  const doc = loadYaml(file);
+  const dir = dirname(resolve(file));
+  const rolesPath = [
+    join(dir, 'roles'),
+    ...(opts.rolesPath ?? []),
+    ...(process.env.LVSIBLE_ROLES_PATH ?? process.env.ANSIBLE_ROLES_PATH ?? '').split(':').filter(Boolean),
+    BUILTIN_ROLES_DIR,
+  ];
+  issues.push(...validate(playbookSchema, doc.data, doc));
+  if (issues.length) throw new ConfigError(issues);
+
+  const plays = (doc.data as Record<string, unknown>[]).map((raw, i) => loadPlay(raw, doc, [i], dir, rolesPath, issues));
+  if (issues.length) throw new ConfigError(issues);
+  return { file, dir, plays };
+}
+
+function loadPlay(
+  raw: Record<string, unknown>,
+  doc: SourceDoc,
+  path: PathSegment[],
+  dir: string,
+  rolesPath: string[],
+  issues: ConfigIssue[],
+): Play {
+  const hosts = Array.isArray(raw.hosts) ? raw.hosts.join(':') : String(raw.hosts);
+  const vars: Vars = {};
+  for (const [j, f] of ((raw.vars_files as string[] | undefined) ?? []).entries()) {
+    Object.assign(vars, loadVarsFile(resolveFrom(dir, f), doc, [...path, 'vars_files', j], issues));
+  }
+  Object.assign(vars, (raw.vars as Vars | undefined) ?? {});
+  const playTags = list(raw.tags);
+  const base: Inherited = { tags: playTags, when: [], vars: {} };
+  const roleDefaults: Vars = {};
+  const roleVars: Vars = {};
+  const tasks: Task[] = [];
+  const handlers: Task[] = [];
+
+  const section = (key: string) => parseTaskList(raw[key], doc, [...path, key], { baseDir: dir, inherited: base }, issues);
+  tasks.push(...section('pre_tasks'));
+  for (const [j, entry] of ((raw.roles as unknown[] | undefined) ?? []).entries()) {
+    const r = typeof entry === 'string' ? { role: entry } : (entry as Record<string, unknown>);
+    const name = String(r.role);
+    const roleDir = rolesPath.map((p) => join(p, name)).find((p) => existsSync(p));
+    if (!roleDir) {
+      issues.push(issueAt(doc, [...path, 'roles', j], `role "${name}" not found (looked in: ${rolesPath.join(', ')})`));
+      continue;
+    }
+    const { role: _r, vars: rv, when, tags, become, ...params } = r;
+    const inherited: Inherited = {
+      tags: [...playTags, ...list(tags)],
+      when: when === undefined ? [] : Array.isArray(when) ? when : [when],
+      vars: { ...params, ...((rv as Vars | undefined) ?? {}) },
+      become: become as boolean | undefined,
+    };
+    Object.assign(roleDefaults, loadVarsFile(mainFile(roleDir, 'defaults'), doc, [...path, 'roles', j], issues, true));
+    Object.assign(roleVars, loadVarsFile(mainFile(roleDir, 'vars'), doc, [...path, 'roles', j], issues, true));
+    tasks.push(...loadTaskFile(mainFile(roleDir, 'tasks'), { baseDir: roleDir, role: name, inherited }, issues, true));
+    handlers.push(...loadTaskFile(mainFile(roleDir, 'handlers'), { baseDir: roleDir, role: name, inherited }, issues, true));
+  }
+  tasks.push(...section('tasks'), ...section('post_tasks'));
+  handlers.push(...section('handlers'));
+  const { line, col } = doc.locate(path);
+  return {
+    name: typeof raw.name === 'string' ? raw.name : hosts,
+    hosts,
+    vars,
+    roleDefaults,
+    roleVars,
+    become: raw.become as boolean | undefined,
+    becomeUser: raw.become_user as string | undefined,
+    gatherFacts: raw.gather_facts !== false,
+    tasks,
+    handlers,
+    loc: { file: doc.file, line, col },
+  };
+}
+
+type TaskCtx = { baseDir: string; role?: string; inherited: Inherited };
+
+function parseTaskList(raw: unknown, doc: SourceDoc, path: PathSegment[], ctx: TaskCtx, issues: ConfigIssue[]): Task[] {
+  if (raw == null) return [];
+  const out: Task[] = [];
+  (raw as Record<string, unknown>[]).forEach((t, i) => {
+    const include = t.import_tasks ?? t.include_tasks;
+    if (typeof include === 'string') {
+      // Static include: the file is read now, so its errors are reported with everything else.
+      const inherited = {
+        ...ctx.inherited,
+        tags: [...ctx.inherited.tags, ...list(t.tags)],
+        when: [...ctx.inherited.when, ...(t.when === undefined ? [] : [t.when].flat())],
+      };
+      const base = ctx.role ? join(ctx.baseDir, 'tasks') : dirname(doc.file);
+      out.push(...loadTaskFile(resolveFrom(base, include), { ...ctx, inherited }, issues));
+      return;
+    }
+    const task = parseTask(t, doc, [...path, i], ctx, issues);
+    if (task) out.push(task);
+  });
+  return out;
+}
+
+function loadTaskFile(file: string | null, ctx: TaskCtx, issues: ConfigIssue[], optional = false): Task[] {
+  if (!file) return [];
+  if (optional && !existsSync(file)) return [];
+  const doc = tryLoad(file, issues);
+  if (!doc || doc.data == null) return [];
+  const found = validate(taskFileSchema, doc.data, doc);
+  if (found.length) {
+    issues.push(...found);
+    return [];
+  }
+  return parseTaskList(doc.data, doc, [], ctx, issues);
+}
+
+function loadVarsFile(file: string | null, from: SourceDoc, at: PathSegment[], issues: ConfigIssue[], optional = false): Vars {
+  if (!file || (optional && !existsSync(file))) return {};
+  if (!existsSync(file)) {
+    issues.push(issueAt(from, at, `vars file not found: ${file}`));
+    return {};
+  }
+  const doc = tryLoad(file, issues);
+  if (!doc || doc.data == null) return {};
+  if (typeof doc.data !== 'object' || Array.isArray(doc.data)) {
+    issues.push(issueAt(doc, [], 'a vars file must be a mapping of variable names to values'));
+    return {};
+  }
+  return doc.data as Vars;
+}
+
+function tryLoad(file: string, issues: ConfigIssue[]): SourceDoc | null {
+  try {
+    return loadYaml(file);
+  } catch (e) {
+    if (e instanceof ConfigError) issues.push(...e.issues);
+    else throw e;
+    return null;
+  }
+}
+
+/** roles/X/tasks/main.yml, main.yaml or main. */
+function mainFile(roleDir: string, sub: string): string | null {
+  for (const n of ['main.yml', 'main.yaml', 'main']) {
+    const p = join(roleDir, sub, n);
+    if (existsSync(p)) return p;
+  }
+  return null;
+}
+
+const resolveFrom = (dir: string, p: string) => (isAbsolute(p) ? p : join(dir, p));
+const list = (v: unknown): string[] => (v == null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);

@@ -1,0 +1,84 @@
+/** JSON Schemas of playbooks and roles' task files. Published by `lvsible schema` for editors. */
+
+const stringList = { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] };
+const condition = {
+  description: 'A Jinja2 expression without braces (or a list of them, all must hold), as in Ansible.',
+  oneOf: [{ type: 'string' }, { type: 'boolean' }, { type: 'array', items: { type: ['string', 'boolean'] } }],
+};
+
+/** Task keywords (the one remaining key of a task is its module). */
+export const taskKeywords = {
+  name: { type: 'string', description: 'What the task does, shown in progress and the recap.' },
+  when: condition,
+  loop: { description: 'A list (or an expression giving one); the task runs once per item, as `item`.' },
+  with_items: { description: 'Older spelling of `loop`.' },
+  loop_control: {
+    type: 'object',
+    properties: { loop_var: { type: 'string' }, label: { type: 'string' } },
+    additionalProperties: false,
+  },
+  register: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'Variable that receives the result.' },
+  notify: { ...stringList, description: 'Handlers to run at the end of the play if this task changed something.' },
+  listen: { ...stringList, description: 'Handler only: topics this handler answers to.' },
+  tags: { ...stringList, description: 'Tags for --tags/--skip-tags.' },
+  become: { type: 'boolean', description: 'Run through sudo.' },
+  become_user: { type: 'string' },
+  ignore_errors: { type: 'boolean', description: 'A failure is reported but does not stop the host.' },
+  changed_when: condition,
+  failed_when: condition,
+  no_log: { type: 'boolean', description: 'Never print this task\'s parameters, diffs or output.' },
+  vars: { type: 'object', description: 'Variables for this task only.' },
+};
+
+export const taskSchema = {
+  type: 'object',
+  description: 'A task: keywords plus exactly one module (`sysctl: {name: ..., value: ...}`).',
+  properties: taskKeywords,
+  minProperties: 1,
+};
+
+const taskList = { type: 'array', items: taskSchema };
+
+export const playSchema = {
+  type: 'object',
+  required: ['hosts'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string' },
+    hosts: { ...stringList, description: 'Host pattern: groups, hosts, `a:b` union, `a:!b` exclusion, `a:&b` intersection.' },
+    vars: { type: 'object' },
+    vars_files: { type: 'array', items: { type: 'string' }, description: 'YAML files of variables, relative to the playbook.' },
+    roles: {
+      type: 'array',
+      items: {
+        oneOf: [
+          { type: 'string' },
+          {
+            type: 'object',
+            required: ['role'],
+            properties: { role: { type: 'string' }, vars: { type: 'object' }, when: condition, tags: stringList, become: { type: 'boolean' } },
+            additionalProperties: { description: 'Role parameters (become role variables).' },
+          },
+        ],
+      },
+    },
+    pre_tasks: taskList,
+    tasks: taskList,
+    post_tasks: taskList,
+    handlers: taskList,
+    become: { type: 'boolean' },
+    become_user: { type: 'string' },
+    gather_facts: { type: 'boolean' },
+    tags: stringList,
+  },
+};
+
+export const playbookSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://lvsible.dev/schemas/playbook.json',
+  title: 'lvsible playbook',
+  type: 'array',
+  items: playSchema,
+};
+
+export const taskFileSchema = { $schema: 'http://json-schema.org/draft-07/schema#', title: 'lvsible task file', type: 'array', items: taskSchema };

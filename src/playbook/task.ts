@@ -1,0 +1,127 @@
+import type { ConfigIssue } from '../errors.js';
+import type { Vars } from '../types.js';
+import { issueAt, type PathSegment, type SourceDoc } from '../config/source.js';
+import { validate } from '../config/validate.js';
+import { hasTemplate } from './template.js';
+import { taskKeywords } from './schema.js';
+import type { Task } from './types.js';
+import { modules } from '../modules/index.js';
+
+/** Actions the engine performs itself (they read or set variables, they manage no host state). */
+export const BUILTIN_ACTIONS = new Set(['debug', 'set_fact', 'assert', 'fail', 'meta']);
+
+/** Ansible names that map onto our modules, so existing playbooks need no edits. */
+const ALIASES: Record<string, string> = {
+  apt: 'package', yum: 'package', dnf: 'package',
+  systemd: 'service', systemd_service: 'service',
+  modprobe: 'kernel_module',
+};
+
+export function resolveModuleName(key: string): string {
+  const short = key.replace(/^(ansible\.builtin|ansible\.posix|community\.general|ansible\.legacy)\./, '');
+  return ALIASES[short] ?? short;
+}
+
+const KEYWORDS = new Set([...Object.keys(taskKeywords), 'import_tasks', 'include_tasks']);
+
+/** `name=x value="a b"` free-form arguments, as Ansible accepts them. */
+export function parseKeyValues(s: string): Record<string, string> | null {
+  const out: Record<string, string> = {};
+  const re = /\s*([A-Za-z_][\w]*)=("(?:[^"\\]|\\.)*"|'[^']*'|\S+)/gy;
+  let m: RegExpExecArray | null;
+  let last = 0;
+  while ((m = re.exec(s))) {
+    const v = m[2]!;
+    out[m[1]!] = /^["']/.test(v) ? v.slice(1, -1).replace(/\\"/g, '"') : v;
+    last = re.lastIndex;
+  }
+  return last === s.length && Object.keys(out).length ? out : null;
+}
+
+function hasTemplateDeep(v: unknown): boolean {
+  if (typeof v === 'string') return hasTemplate(v);
+  if (Array.isArray(v)) return v.some(hasTemplateDeep);
+  if (v && typeof v === 'object') return Object.values(v).some(hasTemplateDeep);
+  return false;
+}
+
+const list = (v: unknown): string[] => (v == null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+
+/**
+ * Turn one task mapping into a Task, collecting every problem. Arguments that hold no template are checked
+ * against the module's schema here; templated ones are checked once rendered, still before any connection.
+ */
+export function parseTask(
+  raw: Record<string, unknown>,
+  doc: SourceDoc,
+  path: PathSegment[],
+  ctx: { baseDir: string; role?: string; inherited?: { tags: string[]; when: unknown[]; vars: Vars; become?: boolean } },
+  issues: ConfigIssue[],
+): Task | null {
+  const moduleKeys = Object.keys(raw).filter((k) => !KEYWORDS.has(k));
+  if (moduleKeys.length !== 1) {
+    issues.push(
+      issueAt(doc, path, moduleKeys.length
+        ? `a task has exactly one module; found ${moduleKeys.map((k) => `"${k}"`).join(', ')}`
+        : 'no module in this task (expected e.g. `sysctl:` or `package:`)'),
+    );
+    return null;
+  }
+  const key = moduleKeys[0]!;
+  const module = resolveModuleName(key);
+  const mod = modules[module];
+  if (!mod && !BUILTIN_ACTIONS.has(module)) {
+    const known = [...Object.keys(modules), ...BUILTIN_ACTIONS].sort().join(', ');
+    issues.push(issueAt(doc, [...path, key], `unknown module "${key}" (known: ${known})`));
+    return null;
+  }
+  let args = raw[key] ?? {};
+  if (typeof args === 'string') {
+    const acceptsFreeForm = Boolean((mod?.schema.properties as Record<string, unknown> | undefined)?.free_form);
+    const kv = acceptsFreeForm ? null : parseKeyValues(args);
+    if (acceptsFreeForm) args = { free_form: args };
+    else if (kv) args = kv;
+    else if (module === 'debug') args = { msg: args };
+    else if (module === 'meta') args = { action: args };
+    else {
+      issues.push(issueAt(doc, [...path, key], `"${key}" takes a mapping of parameters (or key=value pairs), not "${args}"`));
+      return null;
+    }
+  }
+  if (mod && !hasTemplateDeep(args)) issues.push(...validate(mod.schema, args, doc, [...path, key]));
+
+  const loop = raw.loop ?? raw.with_items;
+  const control = (raw.loop_control ?? {}) as { loop_var?: string };
+  const inh = ctx.inherited;
+  const when = [...(inh?.when ?? []), ...(raw.when === undefined ? [] : Array.isArray(raw.when) ? raw.when : [raw.when])];
+  const { line, col } = doc.locate(path);
+  return {
+    name: typeof raw.name === 'string' ? raw.name : `${key}${summariseArgs(args)}`,
+    module,
+    args,
+    when: when.length ? when : undefined,
+    loop,
+    loopVar: control.loop_var ?? 'item',
+    register: raw.register as string | undefined,
+    notify: list(raw.notify),
+    listen: list(raw.listen),
+    tags: [...(inh?.tags ?? []), ...list(raw.tags)],
+    become: (raw.become as boolean | undefined) ?? inh?.become,
+    becomeUser: raw.become_user as string | undefined,
+    ignoreErrors: raw.ignore_errors === true,
+    changedWhen: raw.changed_when,
+    failedWhen: raw.failed_when,
+    noLog: raw.no_log === true,
+    vars: { ...(inh?.vars ?? {}), ...((raw.vars as Vars | undefined) ?? {}) },
+    baseDir: ctx.baseDir,
+    role: ctx.role,
+    loc: { file: doc.file, line, col, field: undefined },
+  };
+}
+
+function summariseArgs(args: unknown): string {
+  if (!args || typeof args !== 'object') return '';
+  const a = args as Record<string, unknown>;
+  const main = a.name ?? a.path ?? a.dest ?? a.free_form ?? a.address ?? a.msg;
+  return main === undefined ? '' : ` ${String(main).slice(0, 60)}`;
+}

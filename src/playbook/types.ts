@@ -1,0 +1,49 @@
+import type { SourceLocation } from '../errors.js';
+import type { Vars } from '../types.js';
+
+/** A task as loaded: nothing rendered yet; templates are rendered per host at run time. */
+export interface Task {
+  name: string;
+  /** Module name after alias resolution (`ansible.builtin.apt` -> `package`), or a built-in action. */
+  module: string;
+  args: unknown;
+  when?: unknown;
+  loop?: unknown;
+  loopVar: string;
+  register?: string;
+  notify: string[];
+  /** Handler topics this handler answers to, besides its name. */
+  listen: string[];
+  tags: string[];
+  become?: boolean;
+  becomeUser?: string;
+  ignoreErrors: boolean;
+  changedWhen?: unknown;
+  failedWhen?: unknown;
+  noLog: boolean;
+  vars: Vars;
+  /** Where relative `src:`/templates resolve: the role's directory or the playbook's. */
+  baseDir: string;
+  role?: string;
+  loc: SourceLocation;
+}
+
+export interface Play {
+  name: string;
+  hosts: string;
+  vars: Vars;
+  roleDefaults: Vars;
+  roleVars: Vars;
+  become?: boolean;
+  becomeUser?: string;
+  gatherFacts: boolean;
+  tasks: Task[];
+  handlers: Task[];
+  loc: SourceLocation;
+}
+
+export interface Playbook {
+  file: string;
+  dir: string;
+  plays: Play[];
+}

@@ -1,0 +1,76 @@
+import type { Vars } from '../types.js';
+import { hasTemplate, OMIT, renderValue, TemplateError } from './template.js';
+
+/**
+ * Variable precedence, lowest first (a later layer wins), as in Ansible:
+ *   role defaults < inventory (group vars by depth, then host vars; see src/inventory) < facts
+ *   < play vars_files < play vars < role vars < task vars and role parameters
+ *   < registered results and set_fact < extra vars (-e) < magic variables.
+ */
+export const PLAY_PRECEDENCE = [
+  'role defaults',
+  'inventory group vars, then host vars',
+  'facts',
+  'play vars_files',
+  'play vars',
+  'role vars',
+  'task vars / role parameters',
+  'registered vars / set_fact',
+  'extra vars (-e)',
+] as const;
+
+const hasTemplateDeep = (v: unknown): boolean =>
+  typeof v === 'string'
+    ? hasTemplate(v)
+    : Array.isArray(v)
+      ? v.some(hasTemplateDeep)
+      : v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype
+        ? Object.values(v).some(hasTemplateDeep)
+        : false;
+
+/**
+ * Merge layers and resolve variables that refer to other variables (`vip: "{{ net }}.10"`). nunjucks copies
+ * its context eagerly, so resolution is done here: repeatedly render what can be rendered until nothing
+ * moves. A variable that cannot be resolved is left out, and the error that explains it is kept so that a
+ * template that uses it later reports the real cause.
+ */
+export function resolveScope(layers: Vars[], fixed: Vars = {}): { vars: Vars; broken: Map<string, TemplateError> } {
+  const merged: Vars = Object.assign({}, ...layers);
+  const vars: Vars = { omit: OMIT, ...fixed };
+  const pending = new Map<string, unknown>();
+  for (const [k, v] of Object.entries(merged)) {
+    if (k in fixed) continue;
+    if (hasTemplateDeep(v)) pending.set(k, v);
+    else vars[k] = v;
+  }
+  const broken = new Map<string, TemplateError>();
+  for (let round = 0; pending.size && round < 20; round++) {
+    let progressed = false;
+    for (const [k, v] of pending) {
+      try {
+        vars[k] = renderValue(v, vars);
+        pending.delete(k);
+        broken.delete(k);
+        progressed = true;
+      } catch (e) {
+        if (!(e instanceof TemplateError)) throw e;
+        broken.set(k, e);
+      }
+    }
+    if (!progressed) break;
+  }
+  for (const k of pending.keys()) {
+    const e = broken.get(k);
+    if (e) broken.set(k, new TemplateError(`variable "${k}": ${e.message}`, e.template, e.undefinedNames));
+  }
+  return { vars, broken };
+}
+
+/** Explain an undefined-variable error by the variable's own failure when it has one. */
+export function explain(e: TemplateError, broken: Map<string, TemplateError>): TemplateError {
+  for (const n of e.undefinedNames) {
+    const cause = broken.get(n);
+    if (cause) return cause;
+  }
+  return e;
+}
