@@ -1,0 +1,120 @@
+import { normalizeService, serviceDiffs, destDiffs } from './compare.js';
+import { destKey, serviceKey } from './keys.js';
+import type { ServiceHead } from './parse-common.js';
+import type { IpvsOp } from './serialize.js';
+import type { Destination, IpvsTable, IpvsTimeouts, VirtualService } from './types.js';
+
+export interface PlanIpvsOptions {
+  /** Quiesce leaving destinations (weight 0) and wait for their connections before deleting them. */
+  drain: boolean;
+  drainTimeoutSec: number;
+  /**
+   * Keys (serviceKey) of the live services we own. Live services outside this set are left alone (keepalived's,
+   * another tool's); without it every undeclared service is deleted.
+   */
+  only?: string[];
+}
+
+/** A destination to wait for: drained when ActiveConn + InActConn reach 0, or after the timeout anyway. */
+export interface DrainTarget {
+  service: ServiceHead;
+  dest: Pick<Destination, 'address' | 'port'>;
+}
+
+export interface IpvsPlan {
+  /** The `ipvsadm -R` batch that runs first: adds, edits, immediate deletes and the weight-0 of drains. */
+  now: IpvsOp[];
+  /** Destinations to wait for after `now`, in one bounded loop. */
+  drain: DrainTarget[];
+  drainTimeoutSec: number;
+  /** The batch that runs once the drain is over: deletes of drained destinations and of their services. */
+  afterDrain: IpvsOp[];
+  /** `ipvsadm --set tcp tcpfin udp` when the declared timeouts differ from the live ones. */
+  timeouts?: IpvsTimeouts;
+}
+
+export function isEmptyPlan(p: IpvsPlan): boolean {
+  return !p.now.length && !p.drain.length && !p.afterDrain.length && !p.timeouts;
+}
+
+/**
+ * The minimal difference from `current` to `desired`, as ordered ipvsadm operations. Pure. Compares as sets
+ * keyed by service and destination (listing order means nothing), never flushes, and plans nothing when the
+ * tables match. A service whose key changes is a delete plus an add; a destination whose method changes is
+ * edited in place with its full spec.
+ */
+export function planIpvs(desired: IpvsTable, current: IpvsTable, opts: PlanIpvsOptions): IpvsPlan {
+  const want = new Map(desired.services.map((s) => [serviceKey(s), normalizeService(s)]));
+  const have = new Map(current.services.map((s) => [serviceKey(s), normalizeService(s)]));
+  const owned = opts.only ? new Set(opts.only) : undefined;
+  const deletes: IpvsOp[] = [];
+  const edits: IpvsOp[] = [];
+  const adds: IpvsOp[] = [];
+  const quiesce: IpvsOp[] = [];
+  const drain: DrainTarget[] = [];
+  const afterDrain: IpvsOp[] = [];
+
+  const removeDest = (vs: VirtualService, d: Destination, thenDeleteService: boolean): boolean => {
+    const conns = (d.counters?.activeConn ?? 0) + (d.counters?.inactConn ?? 0);
+    // UDP and one-packet scheduling keep no connection state worth waiting for.
+    const waits = opts.drain && vs.kind !== 'udp' && !vs.ops && (conns > 0 || d.weight > 0 || !d.counters);
+    if (!waits) {
+      if (!thenDeleteService) deletes.push({ op: 'delete-dest', service: head(vs), dest: d });
+      return false;
+    }
+    if (d.weight !== 0) quiesce.push({ op: 'edit-dest', service: head(vs), dest: { ...d, weight: 0 } });
+    drain.push({ service: head(vs), dest: { address: d.address, port: d.port } });
+    if (!thenDeleteService) afterDrain.push({ op: 'delete-dest', service: head(vs), dest: d });
+    return true;
+  };
+
+  for (const [key, cur] of have) {
+    if (want.has(key) || (owned && !owned.has(key))) continue;
+    let drained = false;
+    for (const d of cur.destinations) drained = removeDest(cur, d, true) || drained;
+    (drained ? afterDrain : deletes).push({ op: 'delete-service', service: head(cur) });
+  }
+
+  for (const [key, vs] of want) {
+    const cur = have.get(key);
+    if (!cur) {
+      adds.push({ op: 'add-service', service: vs });
+      for (const d of vs.destinations) adds.push({ op: 'add-dest', service: head(vs), dest: d });
+      continue;
+    }
+    if (serviceDiffs(vs, cur).length) edits.push({ op: 'edit-service', service: vs });
+    const curDests = new Map(cur.destinations.map((d) => [destKey(d), d]));
+    const wantKeys = new Set<string>();
+    for (const d of vs.destinations) {
+      const k = destKey(d);
+      wantKeys.add(k);
+      const c = curDests.get(k);
+      if (!c) adds.push({ op: 'add-dest', service: head(vs), dest: d });
+      else if (destDiffs(d, c).length) edits.push({ op: 'edit-dest', service: head(vs), dest: d });
+    }
+    for (const [k, c] of curDests) if (!wantKeys.has(k)) removeDest(cur, c, false);
+  }
+
+  // Deletes first (they may free what an add needs), quiesce last so drains start as late as possible.
+  const plan: IpvsPlan = {
+    now: [...deletes, ...edits, ...adds, ...quiesce],
+    drain,
+    drainTimeoutSec: opts.drainTimeoutSec,
+    afterDrain,
+  };
+  const timeouts = timeoutChange(desired.timeouts, current.timeouts);
+  if (timeouts) plan.timeouts = timeouts;
+  return plan;
+}
+
+/** 0 in a declared timeout means "leave it", as it does for `ipvsadm --set`. */
+function timeoutChange(want: IpvsTimeouts | undefined, got: IpvsTimeouts | undefined): IpvsTimeouts | undefined {
+  if (!want) return undefined;
+  const differs = (['tcp', 'tcpfin', 'udp'] as const).some((k) => want[k] !== 0 && want[k] !== got?.[k]);
+  return differs ? want : undefined;
+}
+
+function head(vs: VirtualService): ServiceHead {
+  if (vs.kind === 'fwmark') return { kind: vs.kind, family: vs.family, fwmark: vs.fwmark ?? 0 };
+  return { kind: vs.kind, family: vs.family, address: vs.address ?? '', port: vs.port ?? 0 };
+}
