@@ -101,7 +101,8 @@ function planSystemd(p: ServiceParams, cur: ServiceState, root: string): Change[
   const ctl = (verb: string) => systemctl(root, verb, u);
   const changes: Change[] = [];
   if (p.daemon_reload && (cur.needsReload || cur.load === 'not-found')) {
-    changes.push({ summary: `reload systemd units (${u} changed on disk)`, steps: [{ cmd: 'systemctl daemon-reload' }] });
+    const why = cur.load === 'not-found' ? 'is new' : 'changed on disk';
+    changes.push({ summary: `reload systemd units (${u} ${why})`, steps: [{ cmd: 'systemctl daemon-reload' }] });
   }
   const missing = cur.load === 'not-found' ? ' (unit not found yet)' : '';
   if (p.enabled === true && !ENABLED.has(cur.enabled) && !FIXED.has(cur.enabled)) {
