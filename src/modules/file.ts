@@ -1,6 +1,6 @@
 import type { Change, Module, Probe, Step } from '../types.js';
 import { sh } from '../transport/quote.js';
-import { attrDrift, attrSteps, fileProbeScript, modeSchema, normalizeMode, parseFileState, type FileState } from './files.js';
+import { attrDrift, attrSteps, failStep, fileProbeScript, modeSchema, normalizeMode, parseFileState, type FileState } from './files.js';
 
 export interface FileParams {
   path: string;
@@ -119,9 +119,4 @@ export const fileModule: Module<FileParams, FileModuleState> = {
 
 function describe(w: { mode?: string; owner?: string; group?: string }): string {
   return [w.mode && `mode ${w.mode}`, w.owner && `owner ${w.owner}`, w.group && `group ${w.group}`].filter(Boolean).join(', ');
-}
-
-/** A step that fails with `message`: the plan shows the problem, and apply reports it like any failed command. */
-export function failStep(message: string): Step {
-  return { cmd: sh`echo ${message} >&2; exit 1`, label: message };
 }

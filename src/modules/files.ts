@@ -234,3 +234,8 @@ export function planFileContent(
   if (!drift.length) return [];
   return [{ summary: `set ${drift.join(', ')} on ${path}`, steps: attrSteps(path, st, want) }];
 }
+
+/** A step that fails with `message`: the plan shows the problem, and apply reports it like any failed command. */
+export function failStep(message: string): Step {
+  return { cmd: sh`echo ${message} >&2; exit 1`, label: message };
+}

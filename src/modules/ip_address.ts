@@ -1,0 +1,145 @@
+import type { Change, Module, ModuleContext, Step } from '../types.js';
+import { sh } from '../transport/quote.js';
+import { formatIp, parseCidr } from '../lvs/model/net.js';
+import { deviceLines, parseUnitState, planUnitAbsent, planUnitPresent, renderUnit, unitName, unitProbeScript, type UnitState } from './netpersist.js';
+import { parseIpJson, sectionsOf } from './iproute.js';
+
+export interface IpAddressParams {
+  address: string;
+  dev: string;
+  state?: 'present' | 'absent';
+  label?: string;
+  scope?: 'host' | 'link' | 'global' | 'site';
+  persistent?: boolean;
+  up?: boolean;
+}
+
+export interface LiveAddress {
+  local: string;
+  prefixlen: number;
+  scope?: string;
+  label?: string;
+}
+
+export interface IpAddressState {
+  /** False when the device does not exist (then nothing else is known about it). */
+  device: boolean;
+  up: boolean;
+  addresses: LiveAddress[];
+  unit: UnitState;
+}
+
+export const DEV_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.@+-]{0,14}$';
+
+/** `10.0.0.1` -> { ip: '10.0.0.1', prefix: 32 }; IPv6 in RFC 5952 form, as `ip -j` prints it. */
+export function splitCidr(text: string): { ip: string; prefix: number; family: 4 | 6 } {
+  const c = parseCidr(text.trim());
+  if (!c) throw new Error(`not an IP address or CIDR: ${JSON.stringify(text)}`);
+  return { ip: formatIp(c), prefix: c.prefix, family: c.family };
+}
+
+const unitFor = (p: IpAddressParams) => unitName('addr', p.dev, p.address);
+
+/** The live command and the boot unit run the same argv: what boot does is exactly what was tested live. */
+function replaceArgv(p: IpAddressParams): string[] {
+  return [
+    'addr', 'replace', p.address, 'dev', p.dev,
+    ...(p.label ? ['label', p.label] : []),
+    ...(p.scope ? ['scope', p.scope] : []),
+  ];
+}
+
+export function addressUnit(p: IpAddressParams): string {
+  return renderUnit({
+    description: `lvsible: address ${p.address} on ${p.dev}`,
+    // After modules load so tunl0 (ipip) exists; before network.target so keepalived/ipvsadm find the address.
+    unitLines: ['Wants=network-pre.target', 'After=network-pre.target systemd-modules-load.service', 'Before=network.target', ...deviceLines(p.dev)],
+    exec: [...(p.up !== false ? [['/sbin/ip', 'link', 'set', 'dev', p.dev, 'up']] : []), ['/sbin/ip', ...replaceArgv(p)]],
+  });
+}
+
+export function parseAddrState(out: string): IpAddressState {
+  const sec = sectionsOf(out);
+  const links = parseIpJson(sec.get('addr') ?? '');
+  const link = links[0] as { flags?: string[]; addr_info?: Record<string, unknown>[] } | undefined;
+  const addresses = (link?.addr_info ?? []).map((a) => ({
+    local: formatIp(parseCidr(String(a.local))!),
+    prefixlen: Number(a.prefixlen),
+    ...(a.scope !== undefined ? { scope: String(a.scope) } : {}),
+    ...(a.label !== undefined ? { label: String(a.label) } : {}),
+  }));
+  return { device: !!link, up: !!link?.flags?.includes('UP'), addresses, unit: parseUnitState(sec.get('unit') ?? '') };
+}
+
+export const ipAddressModule: Module<IpAddressParams, IpAddressState> = {
+  name: 'ip_address',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['address', 'dev'],
+    properties: {
+      address: { type: 'string', minLength: 2, description: 'Address with prefix (10.0.0.10/32, 2001:db8::10/128). A bare address means /32 or /128.' },
+      dev: { type: 'string', pattern: DEV_PATTERN, description: 'Network device the address goes on (lo, eth0, tunl0).' },
+      state: { enum: ['present', 'absent'], description: 'present (default) or absent (the address is removed from the device whatever its prefix, and its boot unit too).' },
+      label: { type: 'string', pattern: '^[A-Za-z0-9_.:@+-]{1,15}$', description: 'IPv4 address label, the device name optionally followed by a colon and a suffix (lo:vip).' },
+      scope: { enum: ['host', 'link', 'global', 'site'], description: 'Address scope; default: what the kernel picks (global).' },
+      persistent: { type: 'boolean', description: 'Keep the address across reboots with a generated systemd unit (default true).' },
+      up: { type: 'boolean', description: 'Bring the device up as well (default true).' },
+    },
+  },
+
+  normalize(p) {
+    const { ip, prefix } = splitCidr(p.address);
+    return { ...p, address: `${ip}/${prefix}`, state: p.state ?? 'present', persistent: p.persistent ?? true, up: p.up ?? true };
+  },
+
+  read(p, ctx) {
+    return {
+      script: [sh`echo @addr; ip -j addr show dev ${p.dev}; echo`, 'echo @unit', unitProbeScript(ctx, unitFor(p))].join('\n'),
+      parse: parseAddrState,
+    };
+  },
+
+  plan(p, st, ctx) {
+    return p.state === 'absent' ? planAbsent(p, st, ctx) : planPresent(p, st, ctx);
+  },
+};
+
+function planPresent(p: IpAddressParams, st: IpAddressState, ctx: ModuleContext): Change[] {
+  const { ip, prefix } = splitCidr(p.address);
+  const same = st.addresses.filter((a) => a.local === ip);
+  const good = same.find(
+    (a) => a.prefixlen === prefix && (!p.scope || a.scope === p.scope) && (!p.label || a.label === p.label),
+  );
+  const changes: Change[] = [];
+  const steps: Step[] = [];
+  const what: string[] = [];
+  if (p.up !== false && !st.up) {
+    steps.push({ cmd: sh`ip link set dev ${p.dev} up` });
+    what.push(`bring ${p.dev} up`);
+  }
+  if (!good) {
+    // `replace` neither changes the prefix nor the scope/label of an existing address: remove the wrong one first.
+    for (const a of same) steps.push({ cmd: sh`ip addr del ${`${a.local}/${a.prefixlen}`} dev ${p.dev}` });
+    steps.push({ cmd: sh`ip ${replaceArgv(p)}` });
+    const was = same.map((a) => `${a.local}/${a.prefixlen}${a.scope ? ` scope ${a.scope}` : ''}${a.label ? ` label ${a.label}` : ''}`);
+    what.push(`add ${p.address} to ${p.dev}${was.length ? ` (was ${was.join(', ')})` : ''}${st.device ? '' : ` (device ${p.dev} not found)`}`);
+  }
+  if (steps.length) changes.push({ summary: what.join(', '), steps });
+  if (p.persistent !== false) changes.push(...planUnitPresent(ctx, unitFor(p), addressUnit(p), st.unit, `${p.address} on ${p.dev}`));
+  return changes;
+}
+
+function planAbsent(p: IpAddressParams, st: IpAddressState, ctx: ModuleContext): Change[] {
+  const { ip } = splitCidr(p.address);
+  const live = st.addresses.filter((a) => a.local === ip);
+  const changes: Change[] = live.length
+    ? [
+        {
+          summary: `remove ${live.map((a) => `${a.local}/${a.prefixlen}`).join(', ')} from ${p.dev}`,
+          steps: live.map((a) => ({ cmd: sh`ip addr del ${`${a.local}/${a.prefixlen}`} dev ${p.dev}` })),
+        },
+      ]
+    : [];
+  return [...changes, ...planUnitAbsent(ctx, unitFor(p), st.unit, `${p.address} on ${p.dev}`)];
+}

@@ -1,0 +1,153 @@
+import type { Change, Module, ModuleContext } from '../types.js';
+import { sh } from '../transport/quote.js';
+import { formatIp, networkOf, parseCidr, parseIp } from '../lvs/model/net.js';
+import { deviceLines, parseUnitState, planUnitAbsent, planUnitPresent, renderUnit, unitName, unitProbeScript, type UnitState } from './netpersist.js';
+import { parseIpJson, sectionsOf } from './iproute.js';
+import { DEV_PATTERN } from './ip_address.js';
+
+export interface RouteParams {
+  dest: string;
+  via?: string;
+  dev?: string;
+  metric?: number;
+  table?: string | number;
+  state?: 'present' | 'absent';
+  persistent?: boolean;
+}
+
+export interface LiveRoute {
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  metric: number;
+}
+
+export interface RouteState {
+  routes: LiveRoute[];
+  unit: UnitState;
+}
+
+const familyOf = (p: RouteParams): 4 | 6 =>
+  p.dest !== 'default' ? (p.dest.includes(':') ? 6 : 4) : p.via?.includes(':') ? 6 : 4;
+
+/** The kernel's default metric when none is given: 0 for IPv4, 1024 for IPv6 (ip-route(8)). */
+const metricOf = (p: RouteParams): number => p.metric ?? (familyOf(p) === 6 ? 1024 : 0);
+const tableOf = (p: RouteParams): string => String(p.table ?? 'main');
+
+/** `ip -j` prints host routes without their /32 or /128; give every destination its prefix to compare. */
+export function canonicalDst(dst: string): string {
+  if (dst === 'default') return dst;
+  const c = parseCidr(dst);
+  return c ? networkOf(c) : dst;
+}
+
+function routeArgv(p: RouteParams): string[] {
+  return [
+    p.dest,
+    ...(p.via ? ['via', p.via] : []),
+    ...(p.dev ? ['dev', p.dev] : []),
+    'metric', String(metricOf(p)),
+    'table', tableOf(p),
+  ];
+}
+
+const describeRoute = (p: RouteParams) =>
+  `${p.dest}${p.via ? ` via ${p.via}` : ''}${p.dev ? ` dev ${p.dev}` : ''}${p.metric !== undefined ? ` metric ${p.metric}` : ''}${p.table !== undefined ? ` table ${p.table}` : ''}`;
+
+const unitFor = (p: RouteParams) => unitName('route', tableOf(p), p.dest, String(metricOf(p)));
+
+export function routeUnit(p: RouteParams): string {
+  return renderUnit({
+    description: `lvsible: route ${describeRoute(p)}`,
+    // A gateway must be on a configured subnet before the kernel accepts the route: wait for the network.
+    unitLines: ['Wants=network-online.target', 'After=network-online.target', ...deviceLines(p.dev)],
+    exec: [['/sbin/ip', `-${familyOf(p)}`, 'route', 'replace', ...routeArgv(p)]],
+  });
+}
+
+export function parseRouteState(out: string): RouteState {
+  const sec = sectionsOf(out);
+  const routes = parseIpJson(sec.get('route') ?? '')
+    // local/broadcast/unreachable... entries are not the unicast routes this module manages.
+    .filter((r) => r.type === undefined || r.type === 'unicast')
+    .map((r) => ({
+      dst: canonicalDst(String(r.dst)),
+      ...(r.gateway !== undefined ? { gateway: String(r.gateway) } : {}),
+      ...(r.dev !== undefined ? { dev: String(r.dev) } : {}),
+      metric: Number(r.metric ?? 0),
+    }));
+  return { routes, unit: parseUnitState(sec.get('unit') ?? '') };
+}
+
+export const routeModule: Module<RouteParams, RouteState> = {
+  name: 'route',
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['dest'],
+    anyOf: [{ required: ['via'] }, { required: ['dev'] }, { properties: { state: { const: 'absent' } }, required: ['state'] }],
+    properties: {
+      dest: { type: 'string', minLength: 2, description: "Destination: 'default' or a network in CIDR form (10.20.0.0/16; a bare address is a host route)." },
+      via: { type: 'string', minLength: 2, description: 'Gateway address.' },
+      dev: { type: 'string', pattern: DEV_PATTERN, description: 'Output device (needed when there is no gateway).' },
+      metric: { type: 'integer', minimum: 0, maximum: 4294967295, description: 'Route metric (priority). Routes with different metrics are different routes. Default: 0 for IPv4, 1024 for IPv6.' },
+      table: { type: ['string', 'integer'], pattern: '^[A-Za-z0-9_-]+$', description: "Routing table (number or name from rt_tables); default 'main'." },
+      state: { enum: ['present', 'absent'], description: 'present (default) or absent.' },
+      persistent: { type: 'boolean', description: 'Keep the route across reboots with a generated systemd unit (default true).' },
+    },
+  },
+
+  normalize(p) {
+    const dest = p.dest === 'default' ? 'default' : canonicalDst(p.dest);
+    if (dest !== 'default') {
+      const c = parseCidr(p.dest);
+      if (!c) throw new Error(`route dest ${JSON.stringify(p.dest)} is neither 'default' nor a CIDR`);
+      // The kernel refuses 10.0.0.1/24 ("Invalid prefix for given prefix length"): say it before connecting.
+      if (`${formatIp(c)}/${c.prefix}` !== dest) throw new Error(`route dest ${p.dest} has host bits set; did you mean ${dest}?`);
+    }
+    const via = p.via !== undefined ? parseIp(p.via) : undefined;
+    if (via === null) throw new Error(`route via ${JSON.stringify(p.via)} is not an IP address`);
+    return { ...p, dest, ...(via ? { via: formatIp(via) } : {}), state: p.state ?? 'present', persistent: p.persistent ?? true };
+  },
+
+  read(p, ctx) {
+    const dst = p.dest === 'default' ? 'default' : p.dest;
+    return {
+      script: [
+        sh`echo @route; ip -j -${familyOf(p)} route show table ${tableOf(p)} exact ${dst}; echo`,
+        'echo @unit',
+        unitProbeScript(ctx, unitFor(p)),
+      ].join('\n'),
+      parse: parseRouteState,
+    };
+  },
+
+  plan(p, st, ctx) {
+    return p.state === 'absent' ? planAbsent(p, st, ctx) : planPresent(p, st, ctx);
+  },
+};
+
+function planPresent(p: RouteParams, st: RouteState, ctx: ModuleContext): Change[] {
+  const metric = metricOf(p);
+  // Identity is (table, dst, metric): `replace` swaps exactly that route and leaves other metrics alone.
+  const cur = st.routes.find((r) => r.dst === p.dest && r.metric === metric);
+  const ok = cur && (!p.via || cur.gateway === p.via) && (!p.dev || cur.dev === p.dev);
+  const changes: Change[] = [];
+  if (!ok) {
+    const was = cur ? ` (was${cur.gateway ? ` via ${cur.gateway}` : ''}${cur.dev ? ` dev ${cur.dev}` : ''})` : '';
+    changes.push({ summary: `add route ${describeRoute(p)}${was}`, steps: [{ cmd: sh`ip -${familyOf(p)} route replace ${routeArgv(p)}` }] });
+  }
+  if (p.persistent !== false) changes.push(...planUnitPresent(ctx, unitFor(p), routeUnit(p), st.unit, `route ${describeRoute(p)}`));
+  return changes;
+}
+
+function planAbsent(p: RouteParams, st: RouteState, ctx: ModuleContext): Change[] {
+  const gone = st.routes.filter(
+    (r) => r.dst === p.dest && (p.metric === undefined || r.metric === p.metric) && (!p.via || r.gateway === p.via) && (!p.dev || r.dev === p.dev),
+  );
+  const changes: Change[] = gone.map((r) => ({
+    summary: `remove route ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}${r.dev ? ` dev ${r.dev}` : ''} metric ${r.metric}`,
+    steps: [{ cmd: sh`ip -${familyOf(p)} route del ${r.dst} ${r.gateway ? ['via', r.gateway] : []} ${r.dev ? ['dev', r.dev] : []} metric ${r.metric} table ${tableOf(p)}` }],
+  }));
+  return [...changes, ...planUnitAbsent(ctx, unitFor(p), st.unit, `route ${describeRoute(p)}`)];
+}
