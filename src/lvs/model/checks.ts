@@ -1,0 +1,216 @@
+/**
+ * Checks across hosts, all run before anything connects; every finding is collected and names its line.
+ * The rules and why each exists are listed in docs/cluster-model.md (most come from the seeds' mistakes).
+ */
+import { carriers, type Reporter } from './build.js';
+import type { Lans } from './lans.js';
+import { contains, parseIp } from './net.js';
+import type { ClusterModel, RealServer, VirtualService } from './types.js';
+
+export function checkCluster(model: ClusterModel, lans: Lans, r: Reporter): void {
+  checkServices(model, r);
+  checkVips(model, lans, r);
+  checkVrrp(model, lans, r);
+  for (const svc of model.virtual_services) for (const rs of svc.realservers) checkRealServer(model, lans, svc, rs, r);
+  checkMethodConflicts(model, r);
+  checkSyncDaemon(model, lans, r);
+}
+
+const serviceKey = (s: VirtualService) => (s.protocol === 'fwmark' ? `fwmark ${s.fwmark} IPv${s.family}` : `${s.protocol} ${s.vip}:${s.port}`);
+
+function checkServices(model: ClusterModel, r: Reporter): void {
+  const seen = new Map<string, VirtualService>();
+  for (const svc of model.virtual_services) {
+    const key = serviceKey(svc);
+    const first = seen.get(key);
+    if (first) r.error(svc.path, `virtual service ${key} is declared twice (first as "${first.name}" at ${r.where(first.path)}): IPVS has one entry per protocol, VIP and port`);
+    else seen.set(key, svc);
+    const dests = new Map<string, RealServer>();
+    for (const rs of svc.realservers) {
+      const k = `${rs.address}:${rs.port}`;
+      const prev = dests.get(k);
+      if (prev) r.error(rs.path, `realserver ${k} appears twice in ${svc.name} (also at ${r.where(prev.path)}): IPVS keys destinations by address and port`);
+      else dests.set(k, rs);
+    }
+  }
+}
+
+function checkVips(model: ClusterModel, lans: Lans, r: Reporter): void {
+  // Every place an address is declared to float or sit on a director.
+  const decl: { address: string; prefix: number; dev: string; where: string; path: (string | number)[] }[] = [];
+  for (const v of model.vrrp_instances) {
+    v.addresses.forEach((a, i) => decl.push({ ...a, where: `vrrp_instance ${v.name}`, path: [...v.path, 'virtual_ipaddress', i] }));
+  }
+  for (const s of model.static_vips) decl.push({ ...s, where: `static VIP on ${s.host}` });
+  const byAddr = new Map<string, (typeof decl)[number]>();
+  for (const d of decl) {
+    const prev = byAddr.get(d.address);
+    if (prev) {
+      const same = prev.prefix === d.prefix && prev.dev === d.dev;
+      r.error(d.path, `${d.address} is declared twice: in ${prev.where} and in ${d.where}${same ? '' : ` with different settings (/${prev.prefix} dev ${prev.dev} vs /${d.prefix} dev ${d.dev})`}; two owners would both answer ARP for it`);
+    } else byAddr.set(d.address, d);
+    // A derived static VIP is the service's own VIP, checked with the services below.
+    if ('derived' in d && d.derived) continue;
+    for (const o of lans.owners(d.address)) {
+      r.error(d.path, `${d.address} is host ${o.host}'s own address (${o.dev}): a VIP or floating DIP must be a spare address, or the hosts fight over it`);
+    }
+  }
+  for (const svc of model.virtual_services) {
+    if (!svc.vip) continue;
+    for (const o of lans.owners(svc.vip)) {
+      if (!model.directors.includes(o.host)) {
+        r.error([...svc.path, 'vip'], `VIP ${svc.vip} is the address of ${o.host} (${o.dev}), not a VIP: a typo?`);
+      }
+    }
+  }
+}
+
+function checkVrrp(model: ClusterModel, lans: Lans, r: Reporter): void {
+  const vrids = new Map<string, string>();
+  for (const v of model.vrrp_instances) {
+    const masters = v.members.filter((m) => m.state === 'MASTER');
+    if (masters.length > 1) {
+      r.error([...v.path, 'state'], `vrrp_instance ${v.name}: ${masters.map((m) => m.host).join(', ')} all have state MASTER; give one director state MASTER (or all BACKUP with distinct priorities)`);
+    }
+    const prios = v.members.map((m) => m.priority);
+    if (!masters.length && new Set(prios).size !== prios.length) {
+      r.error([...v.path, 'priority'], `vrrp_instance ${v.name}: no MASTER and equal priorities (${v.members.map((m) => `${m.host}=${m.priority}`).join(', ')}): the election would depend on addresses; make priorities distinct`);
+    }
+    const top = Math.max(...prios);
+    for (const m of masters) {
+      if (m.priority < top) r.warn([...v.path, 'priority', m.host], `vrrp_instance ${v.name}: MASTER ${m.host} has priority ${m.priority} but a BACKUP has ${top}: the BACKUP takes over at once`);
+    }
+    if (v.nopreempt && masters.length) {
+      r.error([...v.path, 'nopreempt'], `vrrp_instance ${v.name}: nopreempt only works with state BACKUP, and ${masters.map((m) => m.host).join(', ')} is MASTER (keepalived clears nopreempt there); use state BACKUP on every director and let priority elect the master`);
+    }
+    if (v.authentication && v.authentication.pass.length > 8) {
+      r.error([...v.path, 'authentication', 'pass'], `vrrp_instance ${v.name}: auth_pass is ${v.authentication.pass.length} characters; keepalived silently uses only the first 8, so give at most 8`);
+    }
+    v.members.forEach((m) => {
+      if (!model.directors.includes(m.host)) {
+        r.error([...v.path, 'priority', m.host], `vrrp_instance ${v.name}: "${m.host}" is not one of the directors (${model.directors.join(', ')})`);
+        return;
+      }
+      if (!lans.knows(m.host)) return;
+      const devs = new Set(lans.addrs(m.host).map((a) => a.dev));
+      if (!devs.has(v.interface)) r.error([...v.path, 'interface'], `vrrp_instance ${v.name}: director ${m.host} has no interface ${v.interface} in lvs_interfaces (${lans.describe(m.host)})`);
+      v.addresses.forEach((a, i) => {
+        if (!devs.has(a.dev)) r.error([...v.path, 'virtual_ipaddress', i], `${a.address}: director ${m.host} has no interface ${a.dev} (${lans.describe(m.host)})`);
+        else if (!lans.subnetOf(m.host, a.address)) {
+          r.warn([...v.path, 'virtual_ipaddress', i], `${a.address} is on no LAN of ${m.host} (${lans.describe(m.host)}): only reachable if a router sends it there; a typo?`);
+        }
+      });
+    });
+    if (v.members.length < 2) r.warn(v.path, `vrrp_instance ${v.name} has a single director: nothing to fail over to`);
+    // VRIDs must be unique per LAN; two instances on the same LAN with the same id fight each other.
+    const first = v.members.find((m) => lans.knows(m.host));
+    const lan = first ? lans.addrs(first.host).find((a) => a.dev === v.interface) : undefined;
+    const key = `${lan ? lan.network : v.interface} ${v.virtual_router_id}`;
+    const prev = vrids.get(key);
+    if (prev) r.error([...v.path, 'virtual_router_id'], `virtual_router_id ${v.virtual_router_id} is also used by vrrp_instance ${prev} on the same LAN (${lan?.network ?? v.interface}); VRIDs must be unique per LAN`);
+    else vrids.set(key, v.name);
+  }
+}
+
+function checkRealServer(model: ClusterModel, lans: Lans, svc: VirtualService, rs: RealServer, r: Reporter): void {
+  const who = rs.host ?? rs.address;
+  if (rs.host && model.directors.includes(rs.host)) {
+    r.error([...rs.path, 'host'], `${rs.host} is a director and a realserver; lvsible does not support collocated directors (their IPVS would forward the traffic again)`);
+    return;
+  }
+  if (rs.method !== 'nat') {
+    const want = svc.protocol === 'fwmark' ? 0 : svc.port;
+    if (rs.port !== want) {
+      r.error([...rs.path, 'port'], svc.protocol === 'fwmark'
+        ? `${rs.method.toUpperCase()} realserver ${who} of a fwmark service keeps the packet's port: leave port out (it is 0)`
+        : `${rs.method.toUpperCase()} realserver ${who} port ${rs.port} differs from the virtual port ${svc.port}: ${rs.method.toUpperCase()} cannot rewrite ports (ipvsadm silently uses ${svc.port}); use NAT or port ${svc.port}`);
+    }
+  }
+  if (rs.method === 'tun') return;
+  const ip = parseIp(rs.address)!;
+  const dirs = carriers(model, svc.vip).filter((d) => lans.knows(d));
+  for (const d of dirs) {
+    const lan = lans.addrs(d).find((a) => contains(a.cidr, ip));
+    if (!lan) {
+      r.error(rs.path, rs.method === 'dr'
+        ? `DR realserver ${who} (${rs.address}) shares no LAN with director ${d} (${lans.describe(d)}): DR forwards by MAC address, so the realserver must be on a LAN of every director that can hold the VIP; use TUN across networks`
+        : `NAT realserver ${who} (${rs.address}) shares no LAN with director ${d} (${lans.describe(d)}): its replies must return through the director, which needs an address on its LAN`);
+    }
+  }
+  if (rs.method === 'nat') checkNatWayBack(model, lans, svc, rs, dirs, r);
+}
+
+/** The gateway a NAT realserver's replies take: a floating DIP on its LAN, or the single director's address. */
+export function natGateway(model: ClusterModel, lans: Lans, svc: VirtualService, rs: RealServer): { address?: string; problem?: string } {
+  const ip = parseIp(rs.address)!;
+  const dirs = carriers(model, svc.vip);
+  const rsLan = (d: string) => lans.addrs(d).find((x) => contains(x.cidr, ip));
+  const floating = model.vrrp_instances.flatMap((v) => v.addresses.map((a) => ({ v, a }))).filter(({ a }) => {
+    const aip = parseIp(a.address);
+    return aip !== null && dirs.some((d) => {
+      const lan = rsLan(d);
+      return lan !== undefined && contains(lan.cidr, aip);
+    });
+  });
+  if (floating[0]) {
+    const vipInst = model.vrrp_instances.find((v) => v.addresses.some((a) => a.address === svc.vip));
+    if (vipInst && floating[0].v !== vipInst) {
+      return { address: floating[0].a.address, problem: `its gateway ${floating[0].a.address} floats with vrrp_instance ${floating[0].v.name} but the VIP ${svc.vip} with ${vipInst.name}: they can end up on different directors; put both in one instance` };
+    }
+    return { address: floating[0].a.address };
+  }
+  if (dirs.length > 1) {
+    return { problem: `${dirs.length} directors can hold the VIP but no keepalived floating address (DIP) is on its LAN: its default route cannot follow the master; add a DIP to the vrrp_instance carrying ${svc.vip}` };
+  }
+  const own = dirs[0] ? lans.addrs(dirs[0]).find((a) => contains(a.cidr, ip)) : undefined;
+  return own ? { address: own.address } : { problem: 'no director address on its LAN' };
+}
+
+function checkNatWayBack(model: ClusterModel, lans: Lans, svc: VirtualService, rs: RealServer, dirs: string[], r: Reporter): void {
+  const who = rs.host ?? rs.address;
+  if (!model.manage_ip_forward) {
+    r.error(rs.path, `NAT realserver ${who}: the directors must forward (net.ipv4.ip_forward=1) but manage_ip_forward is false`);
+  }
+  if (!dirs.length) return;
+  const gw = natGateway(model, lans, svc, rs);
+  if (gw.problem && gw.problem !== 'no director address on its LAN') r.error(rs.path, `NAT realserver ${who}: ${gw.problem}`);
+  else if (gw.address && !rs.host) {
+    r.warn(rs.path, `NAT realserver ${rs.address} is not managed by lvsible: its default route must point at ${gw.address}`);
+  }
+}
+
+/**
+ * A NAT realserver's default route goes through the director; DR and TUN realservers answer clients directly
+ * with the VIP as source. On one host both cannot hold: DR/TUN replies would go to the director, which owns
+ * the VIP and drops packets arriving with its own address as source (and the client would get no answer).
+ */
+function checkMethodConflicts(model: ClusterModel, r: Reporter): void {
+  const uses = new Map<string, { method: string; svc: VirtualService; rs: RealServer }[]>();
+  for (const svc of model.virtual_services) {
+    for (const rs of svc.realservers) {
+      if (!rs.host) continue;
+      uses.set(rs.host, [...(uses.get(rs.host) ?? []), { method: rs.method, svc, rs }]);
+    }
+  }
+  for (const [host, list] of uses) {
+    const nat = list.find((u) => u.method === 'nat');
+    const direct = list.filter((u) => u.method !== 'nat');
+    if (!nat || !direct.length) continue;
+    for (const d of direct) {
+      r.error(d.rs.path, `${host} is a NAT realserver (${nat.svc.name}, at ${r.where(nat.rs.path)}) and a ${d.method.toUpperCase()} realserver here: NAT needs its default route through the director, while ${d.method.toUpperCase()} replies leave with the VIP as source straight to the client; through the director they are dropped (the director owns the VIP). Use one method per host`);
+    }
+  }
+}
+
+function checkSyncDaemon(model: ClusterModel, lans: Lans, r: Reporter): void {
+  const s = model.sync_daemon;
+  if (!s) return;
+  if (s.instance && !model.vrrp_instances.some((v) => v.name === s.instance)) {
+    r.error(['lvs', 'sync_daemon', 'instance'], `no vrrp_instance named "${s.instance}" (have: ${model.vrrp_instances.map((v) => v.name).join(', ') || 'none'})`);
+  }
+  for (const d of model.directors) {
+    if (lans.knows(d) && !lans.addrs(d).some((a) => a.dev === s.interface)) {
+      r.error(['lvs', 'sync_daemon', 'interface'], `director ${d} has no interface ${s.interface} (${lans.describe(d)})`);
+    }
+  }
+}
