@@ -1,0 +1,79 @@
+import { ExitCode } from '../errors.js';
+import { loadPlaybook } from '../playbook/load.js';
+import { precheck, runPlaybook, type RunOptions } from '../engine/run.js';
+import { connector } from '../engine/connect.js';
+import { Redactor } from '../engine/redact.js';
+import { createReporter } from '../report/index.js';
+import { checkInventoryExists, defaultInventory, parseExtraVars, splitList } from './common.js';
+import { openInventory } from './inventory-view.js';
+import { verifyCluster } from './verify.js';
+import type { HostKeyChecking } from '../transport/known-hosts.js';
+
+export interface ApplyFlags {
+  inventory?: string[];
+  cluster?: string;
+  check?: boolean;
+  diff?: boolean;
+  limit?: string;
+  tags?: string;
+  skipTags?: string;
+  extraVars?: string[];
+  forks?: string;
+  json?: boolean;
+  verbose?: boolean;
+  verify?: boolean;
+  detailedExitcode?: boolean;
+  hostKeyChecking?: HostKeyChecking;
+  user?: string;
+  privateKey?: string;
+  timeout?: string;
+}
+
+/**
+ * `apply` and `plan` are one pipeline: load and check everything (no connection on bad input), then read
+ * and plan every host; `apply` goes on to execute and verify. `plan` is `apply --check` with an exit code
+ * that says whether anything is pending (2), like `terraform plan -detailed-exitcode`.
+ */
+export async function applyCommand(playbookFile: string, flags: ApplyFlags, mode: 'apply' | 'plan'): Promise<number> {
+  const check = mode === 'plan' || Boolean(flags.check);
+  const invPaths = flags.inventory?.length ? flags.inventory : defaultInventory(playbookFile);
+  checkInventoryExists(invPaths);
+  const redactor = new Redactor();
+  const opened = openInventory(invPaths, { cluster: flags.cluster, redactor });
+  const playbook = loadPlaybook(playbookFile);
+  const extraVars = parseExtraVars(flags.extraVars ?? []);
+  redactor.addFromVars(extraVars);
+  const reporter = createReporter({ json: Boolean(flags.json), check, diff: Boolean(flags.diff), verbose: Boolean(flags.verbose) });
+  for (const w of opened.warnings) reporter.onEvent({ type: 'warning', message: w });
+
+  const opts: RunOptions = {
+    inventory: opened.view,
+    playbook,
+    extraVars,
+    limit: flags.limit,
+    tags: splitList(flags.tags),
+    skipTags: splitList(flags.skipTags),
+    check,
+    forks: flags.forks ? Number(flags.forks) : undefined,
+    connect: connector({
+      hostKeyChecking: flags.hostKeyChecking,
+      user: flags.user,
+      privateKeyPath: flags.privateKey,
+      connectTimeoutMs: flags.timeout ? Number(flags.timeout) * 1000 : undefined,
+    }),
+    emit: reporter.onEvent,
+    redactor,
+  };
+  precheck(opts);
+  const result = await runPlaybook(opts);
+  await reporter.finish();
+
+  if (result.failed.length) return ExitCode.error;
+  if (result.unreachable.length) return ExitCode.unreachable;
+  if (!check && opened.cluster && flags.verify !== false) {
+    const drift = await verifyCluster(opened, { json: Boolean(flags.json), limit: flags.limit, connect: opts.connect, redactor });
+    if (drift) return ExitCode.drift;
+  }
+  if (check && result.changed && (mode === 'plan' || flags.detailedExitcode)) return ExitCode.changesPending;
+  return ExitCode.ok;
+}

@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Vars } from '../types.js';
+import type { InventoryView } from '../engine/run.js';
+import type { Redactor } from '../engine/redact.js';
+import {
+  addGroup,
+  groupHosts,
+  hostGroups,
+  hostVars,
+  loadInventory,
+  resolvePattern,
+  SECRET_VARS,
+  type Inventory,
+} from '../inventory/index.js';
+import { clusterGroups, clusterSecrets, hostView, loadCluster, type ClusterModel } from '../lvs/model/index.js';
+
+export interface OpenedInventory {
+  inv: Inventory;
+  view: InventoryView;
+  cluster?: ClusterModel;
+  clusterFile?: string;
+  warnings: string[];
+}
+
+/**
+ * Load the inventory and, when there is one, the LVS cluster model beside it (`cluster.yml` in an inventory
+ * directory, or --cluster). The model adds its groups (lvs_directors, lvs_rs_dr, ...) and each host's
+ * derived variables (`lvs_*`), so roles read the cluster like any other variable.
+ */
+export function openInventory(paths: string[], opts: { cluster?: string; redactor?: Redactor } = {}): OpenedInventory {
+  const inv = loadInventory(paths);
+  const clusterFile = opts.cluster ?? inv.dirs.map((d) => join(d, 'cluster.yml')).find((f) => existsSync(f));
+  const baseVars = new Map<string, Vars>();
+  const varsOf = (h: string): Vars => {
+    const cached = baseVars.get(h);
+    if (cached) return cached;
+    const v = hostVars(inv, h);
+    baseVars.set(h, v);
+    return v;
+  };
+  let cluster: ClusterModel | undefined;
+  if (clusterFile) {
+    cluster = loadCluster(clusterFile, { hosts: [...inv.hosts.keys()], hostVars: varsOf });
+    for (const [name, hosts] of Object.entries(clusterGroups(cluster))) addGroup(inv, name, hosts);
+    baseVars.clear();
+  }
+  const views = new Map<string, Vars>();
+  const full = (h: string): Vars => {
+    const cached = views.get(h);
+    if (cached) return cached;
+    const v = cluster ? { ...varsOf(h), ...hostView(cluster, h) } : varsOf(h);
+    views.set(h, v);
+    return v;
+  };
+  if (opts.redactor) {
+    for (const h of inv.hosts.keys()) {
+      const v = varsOf(h);
+      for (const name of SECRET_VARS) opts.redactor.add(v[name]);
+      opts.redactor.addFromVars(v);
+    }
+    if (cluster) for (const s of clusterSecrets(cluster)) opts.redactor.add(s);
+  }
+  const view: InventoryView = {
+    hosts: () => [...inv.hosts.keys()],
+    hostVars: full,
+    groups: () => Object.fromEntries([...inv.groups.keys()].map((g) => [g, groupHosts(inv, g)])),
+    groupNames: (h) => [...hostGroups(inv, h)].filter((g) => g !== 'all' && g !== 'ungrouped').sort(),
+    resolve: (pattern) => resolvePattern(inv, pattern),
+  };
+  return { inv, view, cluster, clusterFile, warnings: [...inv.warnings] };
+}

@@ -1,0 +1,62 @@
+import { createTwoFilesPatch } from 'diff';
+import type { ReportedChange, Recap, HostStats } from '../engine/events.js';
+
+/** Colours only for a terminal that wants them (NO_COLOR is honoured). */
+export function palette(enabled: boolean) {
+  const c = (code: number) => (s: string) => (enabled ? `\x1b[${code}m${s}\x1b[0m` : s);
+  return { green: c(32), yellow: c(33), red: c(31), cyan: c(36), dim: c(2), bold: c(1), magenta: c(35) };
+}
+export type Palette = ReturnType<typeof palette>;
+
+export const wantsColor = (stream: NodeJS.WriteStream): boolean => Boolean(stream.isTTY) && !process.env.NO_COLOR;
+
+/** `--diff`: a unified diff for texts, `- before / + after` for one-line values. */
+export function renderDiff(c: ReportedChange, p: Palette): string[] {
+  if (c.before === undefined && c.after === undefined) return [];
+  const before = c.before ?? '';
+  const after = c.after ?? '';
+  if (!before.includes('\n') && !after.includes('\n')) {
+    return [p.red(`    - ${before}`), p.green(`    + ${after}`)];
+  }
+  const name = c.diffName ?? 'value';
+  const patch = createTwoFilesPatch(`${name} (before)`, `${name} (after)`, before, after, '', '', { context: 3 });
+  return patch
+    .split('\n')
+    .slice(2)
+    .filter((l) => l !== '\\ No newline at end of file' && l !== '')
+    .map((l) => `    ${l.startsWith('+') ? p.green(l) : l.startsWith('-') ? p.red(l) : l.startsWith('@@') ? p.cyan(l) : l}`);
+}
+
+export function renderChange(c: ReportedChange, p: Palette, opts: { diff: boolean; verbose: boolean }): string[] {
+  const lines = [`  ${p.yellow('~')} ${c.summary}`];
+  if (opts.verbose) for (const cmd of c.commands) lines.push(p.dim(`    $ ${cmd.length > 300 ? `${cmd.slice(0, 300)}…` : cmd}`));
+  if (opts.diff) lines.push(...renderDiff(c, p));
+  return lines;
+}
+
+export function recapLines(recap: Recap, p: Palette): string[] {
+  const hosts = Object.keys(recap).sort();
+  const width = Math.max(4, ...hosts.map((h) => h.length));
+  const lines = ['', p.bold('PLAY RECAP ' + '*'.repeat(60))];
+  for (const h of hosts) {
+    const s = recap[h]!;
+    const colour = s.failed || s.unreachable ? p.red : s.changed ? p.yellow : p.green;
+    lines.push(`${colour(h.padEnd(width))} : ${statLine(s, p)}`);
+  }
+  return lines;
+}
+
+function statLine(s: HostStats, p: Palette): string {
+  const f = (k: keyof HostStats, colour: (x: string) => string) => {
+    const t = `${k}=${s[k]}`;
+    return s[k] ? colour(t) : t;
+  };
+  return [
+    f('ok', p.green).padEnd(8),
+    f('changed', p.yellow).padEnd(12),
+    f('unreachable', p.red).padEnd(16),
+    f('failed', p.red).padEnd(11),
+    f('skipped', p.cyan).padEnd(12),
+    f('ignored', p.magenta),
+  ].join(' ');
+}

@@ -1,0 +1,44 @@
+import type { EngineEvent, Recap, TaskEvent } from '../engine/events.js';
+
+interface PlayDoc {
+  name: string;
+  hosts: string[];
+  tasks: Omit<TaskEvent, 'type' | 'play'>[];
+  unreachable: { host: string; message: string }[];
+}
+
+/** `--json`: one document on stdout at the end, the plan or the run as data (same Change shape as plans). */
+export class JsonReporter {
+  private plays: PlayDoc[] = [];
+  private recap: Recap = {};
+  private roundTrips: Record<string, number> = {};
+  private warnings: string[] = [];
+
+  constructor(private check: boolean, private write: (s: string) => void = (s) => process.stdout.write(s)) {}
+
+  onEvent = (e: EngineEvent): void => {
+    const cur = this.plays[this.plays.length - 1];
+    if (e.type === 'play') this.plays.push({ name: e.name, hosts: e.hosts, tasks: [], unreachable: [] });
+    else if (e.type === 'task' && cur) {
+      const { type: _t, play: _p, ...rest } = e;
+      cur.tasks.push(rest);
+    } else if (e.type === 'unreachable' && cur) cur.unreachable.push({ host: e.host, message: e.message });
+    else if (e.type === 'warning') this.warnings.push(e.message);
+    else if (e.type === 'recap') {
+      this.recap = e.recap;
+      this.roundTrips = e.roundTrips;
+    }
+  };
+
+  async finish(): Promise<void> {
+    const doc = {
+      check: this.check,
+      changed: Object.values(this.recap).some((s) => s.changed > 0),
+      plays: this.plays,
+      recap: this.recap,
+      roundTrips: this.roundTrips,
+      warnings: this.warnings,
+    };
+    this.write(`${JSON.stringify(doc, null, 2)}\n`);
+  }
+}
