@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { Change, ExecResult, ModuleContext, Probe } from '../types.js';
 import { quote, sh } from '../transport/quote.js';
 import { chompLines, defineModule, parseSections, probeTest, rooted } from './util.js';
@@ -63,9 +64,9 @@ export function splitWords(line: string): string[] {
 export const commonSchema = {
   cmd: { type: 'string', minLength: 1, description: 'The command line (the same as the free form `command: ...`).' },
   free_form: { type: 'string', minLength: 1, description: 'The command line, when the task is written `MODULE: some command`.' },
-  chdir: { type: 'string', description: 'Change into this directory before running.' },
-  creates: { type: 'string', description: 'Path; when it exists, the command is not run (it already did its work).' },
-  removes: { type: 'string', description: 'Path; when it does not exist, the command is not run.' },
+  chdir: { type: 'string', minLength: 1, description: 'Change into this directory before running.' },
+  creates: { type: 'string', minLength: 1, description: 'Path; when it exists, the command is not run (it already did its work). Relative paths are relative to chdir.' },
+  removes: { type: 'string', minLength: 1, description: 'Path; when it does not exist, the command is not run. Relative paths are relative to chdir.' },
   stdin: { type: 'string', description: 'Text fed to the command on standard input.' },
   changed_when: { type: 'boolean', description: 'false: the command still runs, but the task reports ok rather than changed.' },
 } as const;
@@ -73,10 +74,15 @@ export const commonSchema = {
 /** The line the host runs, without chdir: argv or free form split into quoted words, or the shell script. */
 export type LineBuilder = (p: CommandParams) => { line: string; shown: string };
 
+/** A relative creates/removes path is relative to chdir, as in Ansible. */
+function guardPath(p: CommandParams, path: string, root: string): string {
+  return rooted(root, p.chdir && !path.startsWith('/') ? posix.join(p.chdir, path) : path);
+}
+
 export function readGuards(p: CommandParams, ctx: ModuleContext): Probe<CommandState> {
   const parts = [
-    p.creates ? probeTest('creates', sh`[ -e ${rooted(ctx.root, p.creates)} ]`) : '',
-    p.removes ? probeTest('removes', sh`[ -e ${rooted(ctx.root, p.removes)} ]`) : '',
+    p.creates ? probeTest('creates', sh`[ -e ${guardPath(p, p.creates, ctx.root)} ]`) : '',
+    p.removes ? probeTest('removes', sh`[ -e ${guardPath(p, p.removes, ctx.root)} ]`) : '',
   ].filter(Boolean);
   return {
     // Nothing to check still has to print something parseable.

@@ -43,10 +43,11 @@ export const pkg = defineModule<PackageParams, PackageState>({
     required: ['name'],
     properties: {
       name: {
-        anyOf: [
-          { type: 'string', pattern: NAME_PATTERN },
-          { type: 'array', items: { type: 'string', pattern: NAME_PATTERN }, minItems: 1 },
-        ],
+        // Not anyOf: each keyword applies only to its type, so a bad list item is reported at that item alone.
+        type: ['string', 'array'],
+        pattern: NAME_PATTERN,
+        items: { type: 'string', pattern: NAME_PATTERN },
+        minItems: 1,
         description: 'Package name or list of names; all are installed or removed together in one transaction.',
       },
       state: {

@@ -53,6 +53,19 @@ function norm(p: SysctlParams): Required<Omit<SysctlParams, 'value'>> & { value?
 }
 
 /**
+ * Values as the kernel compares them: whitespace-insensitive, and integers by value, since `/proc/sys` prints
+ * `1` for a written `01` and `4096 87380` for `4096\t87380` (otherwise such a task would never converge).
+ */
+export function sameValue(a: string, b: string): boolean {
+  const canon = (v: string) =>
+    normalizeWs(v)
+      .split(' ')
+      .map((t) => (/^-?\d+$/.test(t) ? BigInt(t).toString() : t))
+      .join(' ');
+  return canon(a) === canon(b);
+}
+
+/**
  * The file with `name` set to `value` (undefined: removed). The first line for the key is replaced (kept as
  * written when its value already matches), later duplicates are dropped since they would override it.
  */
@@ -64,7 +77,7 @@ export function rewriteSysctlFile(content: string | undefined, name: string, val
     const m = /^\s*([^#;=\s][^=]*?)\s*=(.*)$/.exec(l);
     if (m && sysctlPath(m[1]!) === path) {
       if (value !== undefined && !placed) {
-        out.push(normalizeWs(m[2]!) === normalizeWs(value) ? l : `${name} = ${normalizeWs(value)}`);
+        out.push(sameValue(m[2]!, value) ? l : `${name} = ${normalizeWs(value)}`);
       }
       placed = true;
       continue;
@@ -91,7 +104,7 @@ export const sysctl = defineModule<SysctlParams, SysctlState>({
       },
       value: { type: ['string', 'number'], pattern: '^[^\n]*$', description: 'Desired value; multi-value keys as one string ("4096 87380 6291456"). Required when state is present.' },
       state: { enum: ['present', 'absent'], description: 'present: set and persist the value; absent: remove the key from sysctl_file (the live value is left alone).' },
-      sysctl_file: { type: 'string', description: `File the value is persisted in (default ${DEFAULT_SYSCTL_FILE}). Other keys in it are kept.` },
+      sysctl_file: { type: 'string', pattern: '^/', description: `File the value is persisted in (default ${DEFAULT_SYSCTL_FILE}). Other keys in it are kept.` },
       reload: { type: 'boolean', description: 'Also set the live value in /proc/sys now (default true). false: only persist, for the next boot.' },
       ignore_missing_live: {
         type: 'boolean',
@@ -145,7 +158,7 @@ export const sysctl = defineModule<SysctlParams, SysctlState>({
     }
     if (want !== undefined && n.reload && !cur.liveUnreadable) {
       const missing = cur.live === undefined;
-      if (!(missing && n.ignore_missing_live) && cur.live !== want) {
+      if (!(missing && n.ignore_missing_live) && !(cur.live !== undefined && sameValue(cur.live, want))) {
         changes.push({
           summary: missing
             ? `set ${n.name} = ${want} (key does not exist live yet)`

@@ -86,6 +86,13 @@ describe('command/shell for real', () => {
     expect(second.reg).toMatchObject({ rc: 0, stdout: '' });
   });
 
+  it('a relative creates path is relative to chdir', async () => {
+    const params: CommandParams = { cmd: 'mkdir -p sub && touch sub/marker', chdir: '/', creates: 'sub/marker' };
+    expect((await run(shell, params)).changes).toHaveLength(1);
+    expect(existsSync(join(root, 'sub/marker'))).toBe(true);
+    expect((await run(shell, params)).changes).toEqual([]);
+  });
+
   it('removes: runs while the path exists', async () => {
     writeFileSync(join(root, 'old'), '');
     const params: CommandParams = { free_form: `rm ${join(root, 'old')}`, removes: '/old' };

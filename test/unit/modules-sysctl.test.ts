@@ -55,6 +55,20 @@ describe('sysctl plan table', () => {
       [],
     ],
     [
+      'noop: integers compare by value (the kernel prints 1 for 01)',
+      { name: 'net.ipv4.vs.expire_nodest_conn', value: '01' },
+      { live: '1', liveUnreadable: false, file: 'net.ipv4.vs.expire_nodest_conn = 1\n' },
+      [],
+      [],
+    ],
+    [
+      'noop: write-only key with the line persisted',
+      { name: 'net.ipv4.route.flush', value: 1 },
+      { live: undefined, liveUnreadable: true, file: 'net.ipv4.route.flush = 1\n' },
+      [],
+      [],
+    ],
+    [
       'both differ',
       { name: 'net.ipv4.ip_forward', value: 1 },
       { live: '0', liveUnreadable: false, file: undefined },
