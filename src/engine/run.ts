@@ -190,7 +190,8 @@ export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
           stats: stats(host),
           scope: () => scopeFor(opts, play, host, factVars(r.facts)),
           runtimeVars: hostRuntime,
-          root: opts.root ?? '',
+          // `lvsible_root`: an alternate root for every path (like dpkg --root), e.g. to provision an image tree.
+          root: opts.root ?? String(opts.inventory.hostVars(host).lvsible_root ?? ''),
           commandTimeoutMs: opts.commandTimeoutMs,
         });
         if (outcome !== 'ok') out.add(host);
