@@ -127,6 +127,8 @@ export function appendKnownHost(path: string, line: string): Promise<void> {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
+    // Two connections to one new host both saw it unknown: the second has nothing to add.
+    if (current.split('\n').some((l) => l.trim() === line)) return;
     if (current && !current.endsWith('\n')) current += '\n';
     const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     writeFileSync(tmp, `${current}${line}\n`, { mode });

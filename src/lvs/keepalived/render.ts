@@ -61,10 +61,10 @@ function renderGlobal(out: Out, model: ClusterModel, director: string): void {
 
 function renderVrrp(out: Out, model: ClusterModel, v: VrrpInstance, director: string): void {
   const me = v.members.find((m) => m.host === director)!;
-  const addrOn = (host: string) => {
-    const cidr = Object.entries(model.interfaces[host] ?? {}).find(([dev]) => dev === v.interface)?.[1];
-    return cidr?.split('/')[0];
-  };
+  // VRRP speaks one address family per instance: that of its addresses (checked at load).
+  const v6 = v.addresses[0]?.address.includes(':') ?? false;
+  const addrOn = (host: string) =>
+    (model.interfaces[host]?.[v.interface] ?? []).map((c) => c.split('/')[0]!).find((a) => a.includes(':') === v6);
   out.push('');
   block(out, 0, `vrrp_instance ${v.name}`, (d) => {
     out.push(`${ind(d)}state ${me.state}`, `${ind(d)}interface ${v.interface}`);

@@ -51,7 +51,12 @@ export function buildModel(raw: RawCluster, file: string, lans: Lans, known: Set
   });
   model.virtual_services = lvs.virtual_services.map((vs, i) => buildService(vs, ['lvs', 'virtual_services', i], model, lans, known, r));
   deriveStaticVips(model, lans, r);
-  for (const h of known) if (lans.knows(h)) model.interfaces[h] = Object.fromEntries(lans.addrs(h).map((a) => [a.dev, `${a.address}/${a.cidr.prefix}`]));
+  for (const h of known) {
+    if (!lans.knows(h)) continue;
+    const devs: Record<string, string[]> = {};
+    for (const a of lans.addrs(h)) (devs[a.dev] ??= []).push(`${a.address}/${a.cidr.prefix}`);
+    model.interfaces[h] = devs;
+  }
   return model;
 }
 

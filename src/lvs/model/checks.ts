@@ -101,6 +101,9 @@ function checkVrrp(model: ClusterModel, lans: Lans, r: Reporter): void {
         }
       });
     });
+    const families = new Set(v.addresses.map((a) => (a.address.includes(':') ? 6 : 4)));
+    if (families.size > 1) r.error([...v.path, 'virtual_ipaddress'], `vrrp_instance ${v.name} mixes IPv4 and IPv6 addresses: VRRP runs one address family per instance; use two instances`);
+    if (families.has(6) && v.authentication) r.error([...v.path, 'authentication'], `vrrp_instance ${v.name} carries IPv6 addresses (VRRPv3), which has no authentication: remove it`);
     if (v.members.length < 2) r.warn(v.path, `vrrp_instance ${v.name} has a single director: nothing to fail over to`);
     // VRIDs must be unique per LAN; two instances on the same LAN with the same id fight each other.
     const first = v.members.find((m) => lans.knows(m.host));
@@ -125,6 +128,10 @@ function checkRealServer(model: ClusterModel, lans: Lans, svc: VirtualService, r
         ? `${rs.method.toUpperCase()} realserver ${who} of a fwmark service keeps the packet's port: leave port out (it is 0)`
         : `${rs.method.toUpperCase()} realserver ${who} port ${rs.port} differs from the virtual port ${svc.port}: ${rs.method.toUpperCase()} cannot rewrite ports (ipvsadm silently uses ${svc.port}); use NAT or port ${svc.port}`);
     }
+  }
+  const c = rs.health_check;
+  if (c && c.type !== 'MISC_CHECK' && c.connect_port === undefined && rs.port === 0) {
+    r.error([...rs.path], `${c.type} of ${who} would connect to port 0 (the service has no port): set health_check.connect_port`);
   }
   if (rs.method === 'tun') return;
   const ip = parseIp(rs.address)!;

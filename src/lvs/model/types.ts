@@ -108,8 +108,8 @@ export interface ClusterModel {
   file: string;
   manager: 'keepalived' | 'ipvsadm';
   directors: string[];
-  /** Each managed host's LAN addresses (from `lvs_interfaces`): dev -> CIDR text. */
-  interfaces: Record<string, Record<string, string>>;
+  /** Each managed host's LAN addresses (from `lvs_interfaces`): dev -> CIDR texts. */
+  interfaces: Record<string, Record<string, string[]>>;
   virtual_services: VirtualService[];
   vrrp_instances: VrrpInstance[];
   /** VIPs placed on a director's interface because no keepalived instance carries them. */
