@@ -103,7 +103,7 @@ describe('ip_address converge in a network namespace', () => {
     expect(first).toHaveLength(1);
     expect(first[0]!.summary).toBe('bring v0 up, add 10.9.0.10/32 to v0');
     expect(second).toEqual([]);
-    expect(state.addresses).toContainEqual({ local: '10.9.0.10', prefixlen: 32, scope: 'global', label: 'v0:vip' });
+    expect((state as IpAddressState).addresses).toContainEqual({ local: '10.9.0.10', prefixlen: 32, scope: 'global', label: 'v0:vip' });
   });
 
   it('fixes a wrong prefix and scope', async () => {
