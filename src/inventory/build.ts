@@ -1,0 +1,124 @@
+import type { ConfigIssue } from '../errors.js';
+import { issueAt, type PathSegment, type SourceDoc } from '../config/source.js';
+import { validate } from '../config/validate.js';
+import type { Vars } from '../types.js';
+import { addChildGroup, addHostToGroup, ensureGroup, ensureHost, type Inventory } from './model.js';
+import { HostPatternError, parseHostKey } from './ranges.js';
+import { inventorySchema, rewordTypeMessage } from './schema.js';
+
+/**
+ * Add one parsed inventory document (YAML, or INI turned into the YAML shape) to `inv`. Problems are
+ * appended to `issues`; the walk is defensive so that every problem of a file is found in one pass.
+ */
+export function applyInventoryDoc(inv: Inventory, doc: SourceDoc, issues: ConfigIssue[]): void {
+  const data = doc.data;
+  if (isRecord(data) && typeof data.plugin === 'string') {
+    issues.push(issueAt(doc, ['plugin'], `inventory plugins ("plugin: ${data.plugin}") are not supported: list hosts and groups instead`));
+    return;
+  }
+  issues.push(...validate(inventorySchema, data, doc).map((i) => reword(i, data)));
+  if (!isRecord(data)) return;
+  for (const [name, def] of Object.entries(data)) addGroupDef(inv, doc, issues, name, def, [name], null);
+}
+
+function addGroupDef(
+  inv: Inventory,
+  doc: SourceDoc,
+  issues: ConfigIssue[],
+  name: string,
+  def: unknown,
+  path: PathSegment[],
+  parent: string | null,
+): void {
+  const where = `${doc.file}:${doc.locate(path).line}`;
+  ensureGroup(inv, name, where);
+  if (parent !== null) {
+    const cycle = addChildGroup(inv, parent, name);
+    if (cycle) {
+      const why = name === 'all' ? 'group "all" cannot be a child group' : `group "${name}" would be its own ancestor: ${cycle.join(' -> ')}`;
+      issues.push(issueAt(doc, path, why));
+      return;
+    }
+  }
+  if (!isRecord(def)) return;
+  // Sections in the order written, so hosts keep the order a reader sees in the file.
+  for (const [section, value] of Object.entries(def)) {
+    if (!isRecord(value)) continue;
+    if (section === 'vars') Object.assign(inv.groups.get(name)!.vars, value);
+    else if (section === 'children') {
+      for (const [child, childDef] of Object.entries(value)) {
+        addGroupDef(inv, doc, issues, child, childDef, [...path, 'children', child], name);
+      }
+    } else if (section === 'hosts') {
+      for (const [key, hostVars] of Object.entries(value)) {
+        addHosts(inv, doc, issues, name, key, hostVars, [...path, 'hosts', key]);
+      }
+    }
+  }
+}
+
+function addHosts(
+  inv: Inventory,
+  doc: SourceDoc,
+  issues: ConfigIssue[],
+  group: string,
+  key: string,
+  hostVars: unknown,
+  path: PathSegment[],
+): void {
+  let parsed: { names: string[]; port?: number };
+  try {
+    parsed = parseHostKey(key);
+  } catch (e) {
+    if (!(e instanceof HostPatternError)) throw e;
+    issues.push(issueAt(doc, path, e.message));
+    return;
+  }
+  if (parsed.port !== undefined && (parsed.port < 1 || parsed.port > 65535)) {
+    issues.push(issueAt(doc, path, `port ${parsed.port} in "${key}" must be 1..65535`));
+  }
+  const where = `${doc.file}:${doc.locate(path).line}`;
+  for (const name of parsed.names) {
+    const h = ensureHost(inv, name, where);
+    addHostToGroup(inv, group, name);
+    if (isRecord(hostVars)) Object.assign(h.vars, hostVars);
+    if (parsed.port !== undefined) h.vars.ansible_port = parsed.port;
+  }
+}
+
+export function isRecord(v: unknown): v is Vars {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Reword schema messages for YAML readers, looking at the value the issue is about. */
+export function reword(issue: ConfigIssue, data: unknown): ConfigIssue {
+  let message = rewordTypeMessage(issue.message, valueAtField(data, issue.field ?? ''));
+  // Only groups forbid extra keys (vars and host mappings are open), so this is always a group.
+  if (message.startsWith('unknown field')) message += ' (a group holds only hosts, vars and children)';
+  return { ...issue, message };
+}
+
+/**
+ * Find the value a dotted field refers to. Keys may themselves hold dots (host names), so at each level the
+ * longest key that the rest of the field starts with is taken.
+ */
+export function valueAtField(data: unknown, field: string): unknown {
+  let node = data;
+  let rest = field;
+  while (rest) {
+    const idx = /^\[(\d+)\]/.exec(rest);
+    if (idx && Array.isArray(node)) {
+      node = node[Number(idx[1])];
+      rest = rest.slice(idx[0].length).replace(/^\./, '');
+      continue;
+    }
+    if (!isRecord(node)) return undefined;
+    const key = Object.keys(node)
+      .filter((k) => rest === k || rest.startsWith(k + '.') || rest.startsWith(k + '['))
+      .sort((a, b) => b.length - a.length)[0];
+    if (key === undefined) return undefined;
+    node = node[key];
+    rest = rest.slice(key.length).replace(/^\./, '');
+  }
+  return node;
+}

@@ -1,0 +1,106 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
+import { ConfigError, type ConfigIssue } from '../errors.js';
+import { loadYaml } from '../config/source.js';
+import { applyInventoryDoc } from './build.js';
+import { parseIni } from './ini.js';
+import { createInventory, reconcile, type Inventory } from './model.js';
+import { loadVarsDir } from './vars-dirs.js';
+
+/**
+ * Inventory sources, as given with `-i` (repeatable): a YAML file, an INI file, or a directory of such files
+ * with group_vars/ and host_vars/ inside (a file source's group_vars/ host_vars/ sit beside it).
+ * Sources merge in order; a later one adds hosts and groups and overrides same-named vars.
+ */
+
+/** Files in an inventory directory that are not inventories (the engine owns cluster.yml). */
+export const INVENTORY_DIR_IGNORE: readonly RegExp[] = [
+  /^cluster\.ya?ml$/,
+  /^ansible\.cfg$/,
+  /\.(md|txt|rst|cfg|retry|orig|bak|swp|pyc|pyo|j2|sh|py|tar|gz|zip)$/,
+  /~$/,
+];
+
+const YAML_EXTS = new Set(['.yml', '.yaml', '.json']);
+
+export function loadInventory(paths: string[]): Inventory {
+  const inv = createInventory();
+  const issues: ConfigIssue[] = [];
+  for (const p of paths) loadSource(inv, resolve(p), issues);
+  reconcile(inv);
+  if (issues.length) throw new ConfigError(issues);
+  return inv;
+}
+
+function loadSource(inv: Inventory, path: string, issues: ConfigIssue[]): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch (e) {
+    issues.push({ file: path, message: `inventory source not found (${(e as NodeJS.ErrnoException).code ?? e})` });
+    return;
+  }
+  if (!isDir) {
+    loadFile(inv, path, false, issues);
+    addVarsDir(inv, dirname(path), issues);
+    return;
+  }
+  const entries = readdirSync(path).sort();
+  for (const name of entries) {
+    if (name.startsWith('.') || name === 'group_vars' || name === 'host_vars') continue;
+    if (INVENTORY_DIR_IGNORE.some((re) => re.test(name))) continue;
+    const full = join(path, name);
+    // Nested directories are not inventory sources here (Ansible would recurse; nobody relies on it).
+    if (statSync(full).isDirectory()) continue;
+    loadFile(inv, full, true, issues);
+  }
+  addVarsDir(inv, path, issues);
+}
+
+function addVarsDir(inv: Inventory, dir: string, issues: ConfigIssue[]): void {
+  if (!inv.dirs.includes(dir)) inv.dirs.push(dir);
+  if (inv.varsDirs.some((v) => v.dir === dir)) return;
+  inv.varsDirs.push(loadVarsDir(dir, issues, inv.warnings));
+}
+
+function loadFile(inv: Inventory, file: string, inDir: boolean, issues: ConfigIssue[]): void {
+  const ext = extname(file).toLowerCase();
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    issues.push({ file, message: `cannot read inventory: ${(e as NodeJS.ErrnoException).code ?? e}` });
+    return;
+  }
+  inv.sources.push(file);
+  const yaml = YAML_EXTS.has(ext) || (ext !== '.ini' && looksLikeYaml(text));
+  if (!yaml && inDir && ext && ext !== '.ini' && !/^\.[0-9]+$/.test(ext)) {
+    // e.g. "prod.hosts" would be fine, but "notes.html" is not an inventory: say what was skipped.
+    inv.warnings.push(`${file}: read as an INI inventory (extension ${ext})`);
+  }
+  if (yaml) {
+    try {
+      applyInventoryDoc(inv, loadYaml(file), issues);
+    } catch (e) {
+      if (e instanceof ConfigError) issues.push(...e.issues);
+      else throw e;
+    }
+    return;
+  }
+  applyInventoryDoc(inv, parseIni(text, file, new Set(inv.groups.keys()), issues), issues);
+}
+
+/**
+ * A file without a telling extension (`hosts`, `production`) is YAML when its first meaningful line is a
+ * YAML mapping key (`all:`) or a document start, INI otherwise (`[web]`, `host1 ansible_port=22`).
+ */
+export function looksLikeYaml(text: string): boolean {
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || line.startsWith(';')) continue;
+    if (line === '---' || line.startsWith('{')) return true;
+    if (line.startsWith('[') || line.includes('=')) return false;
+    return /^("[^"]*"|'[^']*'|[^\s:]+):(\s|$)/.test(line);
+  }
+  return false;
+}
