@@ -1,0 +1,161 @@
+import type { Change, Step } from '../types.js';
+import { sh } from '../transport/quote.js';
+import { atomicWriteSteps } from './files.js';
+import { defineModule, fileContent, parseSections, probeFile, rooted } from './util.js';
+import { serviceKey } from '../lvs/ipvs/keys.js';
+import { liveProbeScript, parseLive, type LiveIpvs } from '../lvs/ipvs/live.js';
+import { enableAutoText, persistLayout, rulesFileText } from '../lvs/ipvs/persist.js';
+import { isEmptyPlan, planIpvs, type IpvsPlan } from '../lvs/ipvs/plan.js';
+import { desiredTable, ipvsParamsSchema, type IpvsParams } from '../lvs/ipvs/schema.js';
+import { tableText, toRestoreLines, type IpvsOp } from '../lvs/ipvs/serialize.js';
+import { drainStep, restoreStep, setTimeoutsStep } from '../lvs/ipvs/steps.js';
+import type { IpvsTable } from '../lvs/ipvs/types.js';
+
+/**
+ * The `ipvs` module: the director's IPVS table as declared. Reads the live table in one probe, applies the
+ * difference as `ipvsadm -R` batches (never `-C`), drains leaving real servers, sets timeouts, and persists
+ * the table for the next boot.
+ */
+
+export interface IpvsState {
+  live: LiveIpvs;
+  /** Persistence files as they are now (undefined = absent); `enabled` is `systemctl is-enabled ipvsadm` (RHEL). */
+  rulesFile?: string;
+  defaultsFile?: string;
+  enabled?: string;
+}
+
+export const ipvs = defineModule<IpvsParams, IpvsState>({
+  name: 'ipvs',
+  schema: ipvsParamsSchema,
+  normalize: (p) => ({ drain: true, drain_timeout: 30, persist: true, purge: true, ...p }),
+  read(p, ctx) {
+    const layout = persistLayout(ctx.facts);
+    const parts = [liveProbeScript()];
+    if (p.persist !== false && layout) {
+      parts.push(probeFile('rules', rooted(ctx.root, layout.rulesFile)));
+      if (layout.kind === 'debian') parts.push(probeFile('defaults', rooted(ctx.root, layout.defaultsFile)));
+      else parts.push(sh`echo "@enabled $(systemctl is-enabled ${layout.unit} 2>/dev/null)"`);
+    }
+    return {
+      script: parts.join('\n'),
+      parse(stdout) {
+        // File sections use `|` lines too: cut them off before the ipvsadm captures are read.
+        const cut = stdout.search(/^@(rules|defaults|enabled) /m);
+        const live = parseLive(cut < 0 ? stdout : stdout.slice(0, cut));
+        const s = parseSections(cut < 0 ? '' : stdout.slice(cut));
+        const st: IpvsState = { live };
+        const rules = fileContent(s, 'rules');
+        const defaults = fileContent(s, 'defaults');
+        if (rules !== undefined) st.rulesFile = rules;
+        if (defaults !== undefined) st.defaultsFile = defaults;
+        if (s.has('enabled')) st.enabled = s.get('enabled')!.status;
+        return st;
+      },
+    };
+  },
+  plan(p, cur, ctx) {
+    const desired = desiredTable(p);
+    const current = cur.live.table;
+    const only = p.purge === false ? desired.services.map(serviceKey) : undefined;
+    const plan = planIpvs(desired, current, {
+      drain: p.drain !== false,
+      drainTimeoutSec: p.drain_timeout ?? 30,
+      ...(only ? { only } : {}),
+    });
+    const changes: Change[] = [];
+    if (!isEmptyPlan(plan)) changes.push(...tableChanges(plan, desired, current, cur.live, only));
+    if (p.persist !== false) changes.push(...persistChanges(desired, cur, ctx));
+    return changes;
+  },
+});
+
+function tableChanges(plan: IpvsPlan, desired: IpvsTable, current: IpvsTable, live: LiveIpvs, only?: string[]): Change[] {
+  const out: Change[] = [];
+  const ops = [...plan.now, ...plan.afterDrain];
+  if (ops.length || plan.drain.length) {
+    const steps: Step[] = [];
+    const why = live.available ? '' : ` (the live table could not be read: ${live.error})`;
+    if (plan.now.length) steps.push(restoreStep(toRestoreLines(plan.now), `ipvsadm -R (${plan.now.length} line${plan.now.length === 1 ? '' : 's'})`));
+    if (plan.drain.length) steps.push(drainStep(plan.drain, plan.drainTimeoutSec));
+    if (plan.afterDrain.length) steps.push(restoreStep(toRestoreLines(plan.afterDrain), `ipvsadm -R (${plan.afterDrain.length} deletes after drain)`));
+    const owned = only ? new Set(only) : undefined;
+    const mine = { services: current.services.filter((s) => !owned || owned.has(serviceKey(s))) };
+    out.push({
+      summary: `IPVS: ${summarize(plan)}${why}`,
+      before: tableText(mine),
+      after: tableText({ services: desired.services }),
+      diffName: 'ipvsadm -Sn',
+      steps,
+    });
+  }
+  if (plan.timeouts) {
+    const t = plan.timeouts;
+    const was = current.timeouts ? ` (was ${current.timeouts.tcp} ${current.timeouts.tcpfin} ${current.timeouts.udp})` : '';
+    out.push({ summary: `set IPVS timeouts tcp ${t.tcp} tcpfin ${t.tcpfin} udp ${t.udp}${was}`, steps: [setTimeoutsStep(t)] });
+  }
+  return out;
+}
+
+/** "+2 services, ~1 service, +5 destinations, -1 destination (drained)". */
+export function summarize(plan: IpvsPlan): string {
+  const count = (ops: IpvsOp[], op: IpvsOp['op']) => ops.filter((o) => o.op === op).length;
+  const quiesced = plan.now.filter((o) => o.op === 'edit-dest' && o.dest.weight === 0 && plan.drain.some((d) => d.dest.address === o.dest.address && d.dest.port === o.dest.port)).length;
+  const parts: Array<[number, string, string]> = [
+    [count(plan.now, 'add-service'), '+', 'service'],
+    [count(plan.now, 'edit-service'), '~', 'service'],
+    [count(plan.now, 'delete-service'), '-', 'service'],
+    [count(plan.afterDrain, 'delete-service'), '-', 'service|(drained)'],
+    [count(plan.now, 'add-dest'), '+', 'destination'],
+    [count(plan.now, 'edit-dest') - quiesced, '~', 'destination'],
+    [count(plan.now, 'delete-dest'), '-', 'destination'],
+    [count(plan.afterDrain, 'delete-dest'), '-', 'destination|(drained)'],
+  ];
+  return parts
+    .filter(([n]) => n > 0)
+    .map(([n, sign, what]) => {
+      const [noun, note] = what.split('|');
+      return `${sign}${n} ${noun}${n === 1 ? '' : 's'}${note ? ` ${note}` : ''}`;
+    })
+    .join(', ') || 'wait for draining destinations';
+}
+
+function persistChanges(desired: IpvsTable, cur: IpvsState, ctx: Parameters<typeof ipvs.plan>[2]): Change[] {
+  const layout = persistLayout(ctx.facts);
+  if (!layout) {
+    return [{
+      summary: `cannot persist IPVS rules on ${ctx.facts.os.id || 'this distribution'} (known: Debian and RHEL families); set persist: false`,
+      steps: [{ cmd: sh`echo ${'unknown distribution: cannot persist IPVS rules (set persist: false)'} >&2; exit 1`, label: 'persist IPVS rules' }],
+    }];
+  }
+  const out: Change[] = [];
+  const rules = rulesFileText(desired);
+  if (cur.rulesFile !== rules) {
+    out.push({
+      summary: `${cur.rulesFile === undefined ? 'create' : 'update'} ${layout.rulesFile} (IPVS rules loaded at boot)`,
+      before: cur.rulesFile ?? '',
+      after: rules,
+      diffName: layout.rulesFile,
+      steps: atomicWriteSteps(rooted(ctx.root, layout.rulesFile), rules, { mode: '0600', createDirs: true }),
+    });
+  }
+  if (layout.kind === 'debian') {
+    const want = enableAutoText(cur.defaultsFile);
+    if (want !== cur.defaultsFile) {
+      out.push({
+        summary: `load IPVS rules at boot: AUTO="true" in ${layout.defaultsFile}`,
+        before: cur.defaultsFile ?? '',
+        after: want,
+        diffName: layout.defaultsFile,
+        steps: atomicWriteSteps(rooted(ctx.root, layout.defaultsFile), want, { createDirs: true }),
+      });
+    }
+  } else if (cur.enabled !== 'enabled') {
+    // Enable only: starting ipvsadm.service now would run ipvsadm-restore, which flushes the live table.
+    out.push({
+      summary: `enable ${layout.unit}.service (loads ${layout.rulesFile} at boot; was ${cur.enabled || 'unknown'})`,
+      steps: [{ cmd: sh`systemctl enable ${layout.unit}` }],
+    });
+  }
+  return out;
+}
