@@ -61,6 +61,7 @@ export const kernel_module = defineModule<KernelModuleParams, KernelModuleState>
       state: { enum: ['present', 'absent'], description: 'present: loaded (default); absent: unloaded with modprobe -r.' },
       params: {
         type: 'string',
+        pattern: '^[^\\n]*$',
         description:
           'Module options passed to modprobe and persisted as `options NAME PARAMS` in /etc/modprobe.d/NAME.conf (e.g. "conn_tab_bits=20"). Applies at the next load: a loaded module is not reloaded to change them. Omitted: that file is left alone.',
       },

@@ -44,7 +44,7 @@ export const service = defineModule<ServiceParams, ServiceState>({
     additionalProperties: false,
     required: ['name'],
     properties: {
-      name: { type: 'string', minLength: 1, description: 'Service (systemd unit) name, e.g. keepalived or ipvsadm.service.' },
+      name: { type: 'string', pattern: '^[^\\s/]+$', description: 'Service (systemd unit) name, e.g. keepalived or ipvsadm.service.' },
       state: {
         enum: ['started', 'stopped', 'restarted', 'reloaded'],
         description:
@@ -104,7 +104,7 @@ function planSystemd(p: ServiceParams, cur: ServiceState, root: string): Change[
     const why = cur.load === 'not-found' ? 'is new' : 'changed on disk';
     changes.push({ summary: `reload systemd units (${u} ${why})`, steps: [{ cmd: 'systemctl daemon-reload' }] });
   }
-  const missing = cur.load === 'not-found' ? ' (unit not found yet)' : '';
+  const missing = cur.load === 'not-found' ? ' (unit not found yet)' : cur.enabled === 'masked' ? ' (unit is masked: unmask it first)' : '';
   if (p.enabled === true && !ENABLED.has(cur.enabled) && !FIXED.has(cur.enabled)) {
     changes.push({ summary: `enable ${u}${missing}`, before: cur.enabled, after: 'enabled', steps: [{ cmd: ctl('enable') }] });
   }

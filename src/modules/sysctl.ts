@@ -98,7 +98,8 @@ export const sysctl = defineModule<SysctlParams, SysctlState>({
     properties: {
       name: {
         type: 'string',
-        minLength: 1,
+        // No blanks, `=` or comment marks (it becomes a sysctl.d line), and no `..` (it becomes a /proc/sys path).
+        pattern: '^(?!.*\\.\\.)[^\\s=#;]+$',
         description:
           'Kernel parameter, dotted (net.ipv4.ip_forward) or slashed (net/ipv4/conf/eth0.1/rp_filter, for interface names with dots).',
       },

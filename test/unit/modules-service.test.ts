@@ -42,6 +42,9 @@ describe('service plan table (systemd)', () => {
       ['start keepalived.service (reload requested, was inactive)', 'systemctl start keepalived.service'],
     ]],
     ['reloaded reloads a running one', { name: 'keepalived', state: 'reloaded' }, sd('active', 'enabled'), [['reload keepalived.service', 'systemctl reload keepalived.service']]],
+    ['a masked unit: the step will fail, the summary says why', { name: 'ipvsadm', enabled: true }, sd('inactive', 'masked'), [
+      ['enable ipvsadm.service (unit is masked: unmask it first)', 'systemctl enable ipvsadm.service'],
+    ]],
     [
       'daemon_reload first when the unit file changed',
       { name: 'lvs-vip', daemon_reload: true, state: 'restarted' },
