@@ -9,7 +9,7 @@ import {
   hostGroups,
   hostVars,
   loadInventory,
-  resolvePattern,
+  resolvePatternDetailed,
   SECRET_VARS,
   type Inventory,
 } from '../inventory/index.js';
@@ -66,7 +66,7 @@ export function openInventory(paths: string[], opts: { cluster?: string; redacto
     hostVars: full,
     groups: () => Object.fromEntries([...inv.groups.keys()].map((g) => [g, groupHosts(inv, g)])),
     groupNames: (h) => [...hostGroups(inv, h)].filter((g) => g !== 'all' && g !== 'ungrouped').sort(),
-    resolve: (pattern) => resolvePattern(inv, pattern),
+    resolve: (pattern) => resolvePatternDetailed(inv, pattern),
   };
   return { inv, view, cluster, clusterFile, warnings: [...inv.warnings] };
 }

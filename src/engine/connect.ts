@@ -23,8 +23,8 @@ export interface ConnectDefaults {
 export function connector(defaults: ConnectDefaults = {}) {
   const sshConfig = readSshConfig(join(homedir(), '.ssh', 'config'));
   return async (host: string, vars: Vars): Promise<Connection> => {
-    if (vars.ansible_connection === 'local') return new LocalConnection(host);
     const cv = connectionVars(vars);
+    if (cv.local) return new LocalConnection(host);
     const common = parseSshCommonArgs([cv.sshCommonArgs, cv.sshExtraArgs].filter(Boolean).join(' '));
     const fromConfig = applySshConfig(sshConfig, cv.host ?? host);
     const jumpSpec = common.proxyJump ?? fromConfig.proxyJump;

@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs';
+import type { Connection, Vars } from '../types.js';
+import { ExitCode } from '../errors.js';
+import { runProbes } from '../engine/probe.js';
+import { Redactor } from '../engine/redact.js';
+import { connector } from '../engine/connect.js';
+import { compareTables, describeService, formatAddrPort, formatDrift, liveProbeScript, normalizeService, parseLive, verifyDirectorOffline, type Drift } from '../lvs/ipvs/index.js';
+import type { IpvsTable } from '../lvs/ipvs/types.js';
+import { desiredTable, hostView, type ClusterModel } from '../lvs/model/index.js';
+import { compareRealserver, realserverProbe, type Finding, type RealserverExpectation, type RealserverState } from '../lvs/verify/realserver.js';
+import { palette, wantsColor } from '../report/format.js';
+import { checkInventoryExists, LAB_INVENTORY } from './common.js';
+import { openInventory, type OpenedInventory } from './inventory-view.js';
+
+interface DirectorReport {
+  host: string;
+  error?: string;
+  desired: IpvsTable;
+  actual?: IpvsTable;
+  drift: Drift[];
+}
+interface RealserverReport {
+  host: string;
+  error?: string;
+  findings: Finding[];
+}
+
+const becomes = (vars: Vars) => ['true', 'yes', '1'].includes(String(vars.ansible_become ?? '').toLowerCase());
+
+/**
+ * Read every director's IPVS table and every realserver's VIPs and ARP settings, and compare them with the
+ * model: the same parser and the same comparison as `plan`, so verify passes exactly when nothing drifted.
+ * One round trip per host. Returns true when anything drifted (or could not be read).
+ */
+export async function verifyCluster(
+  opened: OpenedInventory,
+  opts: { json: boolean; limit?: string; connect: (host: string, vars: Vars) => Promise<Connection>; redactor: Redactor },
+): Promise<boolean> {
+  const model = opened.cluster!;
+  const allowed = opts.limit ? new Set(opened.view.resolve(opts.limit).hosts) : undefined;
+  const pick = (hosts: string[]) => hosts.filter((h) => !allowed || allowed.has(h));
+  const rsHosts = [...new Set(model.virtual_services.flatMap((s) => s.realservers.map((r) => r.host)).filter((h): h is string => !!h))];
+
+  const directors = await Promise.all(
+    pick(model.directors).map(async (host): Promise<DirectorReport> => {
+      const desired = desiredTable(model, host);
+      try {
+        const vars = opened.view.hostVars(host);
+        const conn = await opts.connect(host, vars);
+        try {
+          const [live] = await runProbes(conn, [{ script: liveProbeScript(), parse: parseLive }], { become: becomes(vars) });
+          const l = live as ReturnType<typeof parseLive>;
+          if (!l.available) return { host, desired, drift: [], error: l.error };
+          return { host, desired, actual: l.table, drift: compareTables(desired, l.table) };
+        } finally {
+          await conn.close();
+        }
+      } catch (e) {
+        return { host, desired, drift: [], error: (e as Error).message };
+      }
+    }),
+  );
+  const realservers = await Promise.all(
+    pick(rsHosts).map(async (host): Promise<RealserverReport> => {
+      const exp = hostView(model, host).lvs_realserver as RealserverExpectation;
+      try {
+        const vars = opened.view.hostVars(host);
+        const conn = await opts.connect(host, vars);
+        try {
+          const [state] = await runProbes(conn, [realserverProbe(exp)]);
+          return { host, findings: compareRealserver(host, exp, state as ReturnType<typeof realserverProbe.prototype.parse>) };
+        } finally {
+          await conn.close();
+        }
+      } catch (e) {
+        return { host, findings: [], error: (e as Error).message };
+      }
+    }),
+  );
+  const drifted = directors.some((d) => d.error || d.drift.length) || realservers.some((r) => r.error || r.findings.some((f) => !f.ok));
+  const out = opts.json
+    ? `${JSON.stringify({ drift: drifted, directors: directors.map(({ actual: _a, desired: _d, ...d }) => d), realservers }, null, 2)}\n`
+    : renderReport(directors, realservers, drifted);
+  process.stdout.write(opts.redactor.text(out));
+  return drifted;
+}
+
+function renderReport(directors: DirectorReport[], realservers: RealserverReport[], drifted: boolean): string {
+  const p = palette(wantsColor(process.stdout));
+  const ok = p.green('✓');
+  const bad = p.red('✗');
+  const lines: string[] = ['', p.bold('VERIFY '.padEnd(72, '*'))];
+  for (const d of directors) {
+    lines.push(`director ${p.bold(d.host)}${d.error ? `  ${bad} cannot read IPVS: ${d.error}` : ''}`);
+    if (d.error) continue;
+    for (const svc of d.desired.services.map(normalizeService)) {
+      const name = describeService(svc);
+      const sd = d.drift.filter((x) => x.service === name);
+      const persist = svc.persistence ? ` persistent ${svc.persistence.timeout}` : '';
+      lines.push(`  ${sd.length ? bad : ok} ${name} ${svc.scheduler}${persist}`);
+      for (const dest of svc.destinations) {
+        const addr = formatAddrPort(dest.address, dest.port);
+        const dd = sd.filter((x) => x.dest === addr);
+        lines.push(`      ${dd.length ? bad : ok} -> ${addr.padEnd(24)} ${dest.method.padEnd(4)} weight ${dest.weight}`);
+        for (const x of dd) lines.push(p.red(`          ${x.field}: want ${x.want}, got ${x.got}`));
+      }
+      for (const x of sd.filter((x) => !x.dest || !svc.destinations.some((dest) => formatAddrPort(dest.address, dest.port) === x.dest))) {
+        lines.push(p.red(`      ${formatDrift(x)}`));
+      }
+    }
+    for (const x of d.drift.filter((x) => !d.desired.services.some((s) => describeService(normalizeService(s)) === x.service))) {
+      lines.push(`  ${bad} ${formatDrift(x)}`);
+    }
+  }
+  for (const r of realservers) {
+    lines.push(`realserver ${p.bold(r.host)}${r.error ? `  ${bad} cannot read: ${r.error}` : ''}`);
+    for (const f of r.findings) {
+      lines.push(`  ${f.ok ? ok : bad} ${f.subject}: ${f.ok ? f.got : `want ${f.want}, got ${f.got}`}`);
+    }
+  }
+  lines.push('', drifted ? p.red('drift: the live cluster differs from the model') : p.green('verified: the live cluster matches the model'), '');
+  return lines.join('\n');
+}
+
+export async function verifyCommand(flags: {
+  inventory?: string[];
+  cluster?: string;
+  limit?: string;
+  ipvsadmOutput?: string;
+  director?: string;
+  json?: boolean;
+}): Promise<number> {
+  const paths = flags.inventory?.length ? flags.inventory : [LAB_INVENTORY];
+  checkInventoryExists(paths);
+  const redactor = new Redactor();
+  const opened = openInventory(paths, { cluster: flags.cluster, redactor });
+  if (!opened.cluster) {
+    process.stderr.write(`error: no cluster model: put cluster.yml in the inventory directory or pass --cluster FILE\n`);
+    return ExitCode.error;
+  }
+  if (flags.ipvsadmOutput) return verifyOffline(opened.cluster, flags.ipvsadmOutput, flags.director, Boolean(flags.json));
+  const drift = await verifyCluster(opened, { json: Boolean(flags.json), limit: flags.limit, connect: connector(), redactor });
+  return drift ? ExitCode.drift : ExitCode.ok;
+}
+
+function verifyOffline(model: ClusterModel, file: string, director: string | undefined, json: boolean): number {
+  const host = director ?? (model.directors.length === 1 ? model.directors[0] : undefined);
+  if (!host) {
+    process.stderr.write(`error: the model has ${model.directors.length} directors (${model.directors.join(', ')}): say which with --director\n`);
+    return ExitCode.error;
+  }
+  const drift = verifyDirectorOffline(desiredTable(model, host), readFileSync(file, 'utf8'));
+  if (json) process.stdout.write(`${JSON.stringify({ director: host, drift }, null, 2)}\n`);
+  else {
+    for (const d of drift) process.stdout.write(`✗ ${formatDrift(d)}\n`);
+    process.stdout.write(drift.length ? `drift: ${drift.length} difference(s) on ${host}\n` : `verified: ${file} matches the model for ${host}\n`);
+  }
+  return drift.length ? ExitCode.drift : ExitCode.ok;
+}
