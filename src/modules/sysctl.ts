@@ -89,6 +89,15 @@ export function rewriteSysctlFile(content: string | undefined, name: string, val
   return out.length ? out.join('\n') + '\n' : '';
 }
 
+/**
+ * Two independent changes: the persisted line (sysctl.d file, atomic rewrite) and the live value (/proc/sys).
+ * The file goes first so that a failing live write still leaves the value set for the next boot.
+ * Keys that do not exist live yet (net.ipv4.conf.tunl0.* before ipip, net.ipv4.vs.* before ip_vs): by default
+ * the live write is planned and fails with a message naming the key and the likely cause, because silently
+ * skipping it would report success while the kernel runs without the setting. `ignore_missing_live: true`
+ * is the explicit opt-in for "persist now, the module load will apply it" (systemd-sysctl re-applies keys
+ * when the device appears). Write-only keys (net.ipv4.route.flush) cannot be compared and are not written.
+ */
 export const sysctl = defineModule<SysctlParams, SysctlState>({
   name: 'sysctl',
   schema: {
