@@ -116,7 +116,10 @@ function renderVirtualServer(out: Out, svc: VirtualService): void {
     }
     if (svc.ops) kw('ops');
     for (const f of svc.sched_flags) kw(f);
-    if (svc.sorry_server) kw(`sorry_server ${svc.sorry_server.address} ${svc.sorry_server.port}`);
+    if (svc.sorry_server) {
+      kw(`sorry_server ${svc.sorry_server.address} ${svc.sorry_server.port}`);
+      kw(`sorry_server_lvs_method ${METHOD[svc.sorry_server.method]}`);
+    }
     for (const rs of svc.realservers) renderRealServer(out, d, svc, rs);
   });
 }

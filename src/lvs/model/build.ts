@@ -143,7 +143,7 @@ function buildService(vs: RawVirtualService, path: PathSegment[], model: Cluster
     persistence_prefix: persistencePrefix,
     ops: vs.ops ?? false,
     delay_loop: vs.delay_loop ?? 6,
-    sorry_server: vs.sorry_server ? { address: canonicalIp(vs.sorry_server.address), port: vs.sorry_server.port ?? port ?? 0 } : undefined,
+    sorry_server: vs.sorry_server ? sorry(vs.sorry_server, port ?? 0) : undefined,
     realservers: [],
     path,
   };
@@ -155,6 +155,12 @@ function buildService(vs: RawVirtualService, path: PathSegment[], model: Cluster
     .map((rs, j) => buildRealServer(rs, [...path, 'realservers', j], svc, defaultCheck, model, lans, known, r))
     .filter((x): x is RealServer => x !== null);
   return svc;
+}
+
+function sorry(s: NonNullable<RawVirtualService['sorry_server']>, vport: number): VirtualService['sorry_server'] {
+  const port = s.port ?? vport;
+  // Only NAT can change the port: keepalived otherwise resets it to the virtual port, with a warning.
+  return { address: canonicalIp(s.address), port, method: s.method ?? (port !== vport ? 'nat' : 'dr') };
 }
 
 export function normalizeCheck(c: RawVirtualService['health_check']): HealthCheck | null {

@@ -26,7 +26,7 @@ export interface RawVirtualService {
   ops?: boolean;
   delay_loop?: number;
   health_check?: CheckRaw;
-  sorry_server?: { address: string; port?: number };
+  sorry_server?: { address: string; port?: number; method?: 'nat' | 'dr' | 'tun' };
   realservers: RawRealServer[];
 }
 

@@ -124,6 +124,7 @@ const virtualServiceSchema = {
       properties: {
         address: { type: 'string', description: 'Sorry server address.' },
         port: { ...port, description: 'Sorry server port (default: the virtual port).' },
+        method: { enum: ['nat', 'dr', 'tun'], description: 'How keepalived forwards to it (default: nat when the port differs, else dr).' },
       },
     },
     realservers: { type: 'array', minItems: 1, items: realserverSchema, description: 'The realservers (methods may be mixed).' },

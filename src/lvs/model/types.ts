@@ -71,7 +71,7 @@ export interface VirtualService {
   persistence_prefix: number;
   ops: boolean;
   delay_loop: number;
-  sorry_server?: { address: string; port: number };
+  sorry_server?: { address: string; port: number; method: Method };
   realservers: RealServer[];
   path: (string | number)[];
 }

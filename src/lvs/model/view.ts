@@ -75,7 +75,8 @@ function realserverView(model: ClusterModel, host: string) {
       else if (svc.vip) (rs.method === 'dr' ? dr : tun).add(svc.vip);
     }
   }
-  const direct = dr.size + tun.size > 0;
+  // ARP sysctls concern IPv4 VIPs only (IPv6 neighbour discovery answers for the receiving interface only).
+  const direct = [...dr, ...tun].some((v) => !v.includes(':'));
   const sysctls: SysctlSpec[] = [];
   if (direct) {
     // Effective value = max(all, iface): `all` does the work, the interfaces are set too for readers.
