@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Change, Module, ModuleContext } from '../types.js';
 import { ConfigError } from '../errors.js';
-import { fileProbe, modeSchema, normalizeMode, planFileContent, type FileState } from './files.js';
+import { fileProbe, modeSchema, sha256, normalizeMode, planFileContent, type FileState } from './files.js';
 
 export interface CopyParams {
   dest: string;
@@ -82,7 +82,7 @@ export const copyModule: Module<CopyParams, FileState> = {
     return { ...p, mode: normalizeMode(p.mode), contentBase64: bytes.toString('base64') };
   },
 
-  read: (p, ctx) => fileProbe(ctx.root + p.dest),
+  read: (p, ctx) => fileProbe(ctx.root + p.dest, sha256(desiredBytes(p, ctx))),
 
   plan: (p, st, ctx) => planWrite(p, st, desiredBytes(p, ctx), ctx),
 };

@@ -65,17 +65,19 @@ export const sha256 = (data: Buffer | string): string => createHash('sha256').up
 /**
  * Shell snippet describing `path`. It reads only regular files (a FIFO would block), tolerates permission
  * errors (the probe must never exit) and prints one `key value` per line; content comes last, in base64.
+ * With `expectSha` (the digest the plan wants), content is shipped only when it differs: a converged re-run
+ * moves no file bodies and forks no encoder. Forks are kept few, since a play may hold dozens of files.
  */
-export function fileProbeScript(path: string): string {
+export function fileProbeScript(path: string, expectSha?: string): string {
   return [
     sh`p=${path}`,
     `if [ -L "$p" ]; then t=link; elif [ -d "$p" ]; then t=directory; elif [ -f "$p" ]; then t=file; elif [ -e "$p" ]; then t=other; else t=absent; fi`,
     `echo "type $t"`,
-    `if [ "$t" != absent ]; then echo "stat $(stat -c '%a %u %g %s %U %G' -- "$p")"; fi`,
+    `if [ "$t" != absent ]; then set -- $(stat -c '%a %u %g %s %U %G' -- "$p"); echo "stat $*"; fi`,
     `if [ "$t" = link ]; then echo "target $(readlink -- "$p")"; fi`,
     `if [ "$t" = file ]; then`,
-    `  if s=$(sha256sum < "$p") && [ -n "$s" ]; then echo "sha256 \${s%% *}"; else echo unreadable; fi`,
-    `  if [ "$(stat -c %s -- "$p")" -lt ${DIFF_LIMIT} ] && [ -r "$p" ]; then echo content; base64 < "$p" | tr -d '\\n'; echo; fi`,
+    `  s=$(sha256sum < "$p") && [ -n "$s" ] && s=\${s%% *} && echo "sha256 $s" || { s=; echo unreadable; }`,
+    `  if [ -n "$s" ] && [ "$s" != ${quote(expectSha ?? '-')} ] && [ "$4" -lt ${DIFF_LIMIT} ]; then echo content; base64 < "$p" | tr -d '\n'; echo; fi`,
     `fi`,
   ].join('\n');
 }
@@ -110,8 +112,8 @@ export function parseFileState(stdout: string): FileState {
   return st;
 }
 
-export function fileProbe(path: string): Probe<FileState> {
-  return { script: fileProbeScript(path), parse: parseFileState };
+export function fileProbe(path: string, expectSha?: string): Probe<FileState> {
+  return { script: fileProbeScript(path, expectSha), parse: parseFileState };
 }
 
 /** Does the live owner (name or numeric id, as the operator may write either) match? */

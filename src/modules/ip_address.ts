@@ -95,7 +95,7 @@ export const ipAddressModule: Module<IpAddressParams, IpAddressState> = {
 
   read(p, ctx) {
     return {
-      script: [sh`echo @addr; ip -j addr show dev ${p.dev}; echo`, 'echo @unit', unitProbeScript(ctx, unitFor(p))].join('\n'),
+      script: [sh`echo @addr; ip -j addr show dev ${p.dev}; echo`, 'echo @unit', unitProbeScript(ctx, unitFor(p), p.state === 'absent' ? undefined : addressUnit(p))].join('\n'),
       parse: parseAddrState,
     };
   },

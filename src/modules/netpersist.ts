@@ -68,8 +68,8 @@ export function deviceLines(dev: string | undefined): string[] {
   return [`BindsTo=${unit}`, `After=${unit}`];
 }
 
-export function unitProbeScript(ctx: ModuleContext, name: string): string {
-  return `${fileProbeScript(`${ctx.root}${UNIT_DIR}/${name}`)}\nw=${sh`${`${ctx.root}${WANTS_DIR}/${name}`}`}; if [ -L "$w" ]; then echo "wanted-by $(readlink -- "$w")"; fi`;
+export function unitProbeScript(ctx: ModuleContext, name: string, content?: string): string {
+  return `${fileProbeScript(`${ctx.root}${UNIT_DIR}/${name}`, content === undefined ? undefined : sha256(content))}\nw=${sh`${`${ctx.root}${WANTS_DIR}/${name}`}`}; if [ -L "$w" ]; then echo "wanted-by $(readlink -- "$w")"; fi`;
 }
 
 export function parseUnitState(out: string): UnitState {

@@ -116,7 +116,7 @@ export const routeModule: Module<RouteParams, RouteState> = {
       script: [
         sh`echo @route; ip -j -${familyOf(p)} route show table ${tableOf(p)} exact ${dst}; echo`,
         'echo @unit',
-        unitProbeScript(ctx, unitFor(p)),
+        unitProbeScript(ctx, unitFor(p), p.state === 'absent' ? undefined : routeUnit(p)),
       ].join('\n'),
       parse: parseRouteState,
     };

@@ -1,5 +1,5 @@
 import type { Module, ModuleContext } from '../types.js';
-import { fileProbe, normalizeMode, type FileState } from './files.js';
+import { fileProbe, normalizeMode, sha256, type FileState } from './files.js';
 import { planWrite, readLocal, resolveLocal, writeProperties } from './copy.js';
 
 export interface TemplateParams {
@@ -43,7 +43,7 @@ export const templateModule: Module<TemplateParams, FileState> = {
 
   normalize: (p, ctx) => ({ ...p, mode: normalizeMode(p.mode), rendered: render(p, ctx) }),
 
-  read: (p, ctx) => fileProbe(ctx.root + p.dest),
+  read: (p, ctx) => fileProbe(ctx.root + p.dest, sha256(render(p, ctx))),
 
   plan: (p, st, ctx) => planWrite(p, st, Buffer.from(render(p, ctx), 'utf8'), ctx),
 };

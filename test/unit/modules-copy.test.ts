@@ -21,9 +21,12 @@ describe('copy', () => {
   it('creates the file (and its parents), then plans nothing', async () => {
     const ctx = testContext(root);
     const params: CopyParams = { dest: '/etc/lvs/a.conf', content: 'hello\n', mode: '0640' };
-    const { first, second } = await converge(copyModule, params, ctx);
+    const { first, second, state } = await converge(copyModule, params, ctx);
     expect(first).toHaveLength(1);
     expect(first[0]!.summary).toContain('create');
+    // Converged: the digest matched the wanted one, so the body was not shipped back.
+    expect(state).toMatchObject({ type: 'file', size: 6 });
+    expect((state as { content?: Buffer }).content).toBeUndefined();
     expect(first[0]!.after).toBe('hello\n');
     expect(first[0]!.diffName).toBe(`${root}/etc/lvs/a.conf`);
     expect(second).toEqual([]);
