@@ -3,6 +3,7 @@ import { command } from './command.js';
 import { copyModule } from './copy.js';
 import { fileModule } from './file.js';
 import { ipAddressModule } from './ip_address.js';
+import { ipvs } from './ipvs.js';
 import { kernel_module } from './kernel_module.js';
 import { pkg } from './package.js';
 import { routeModule } from './route.js';
@@ -27,4 +28,5 @@ export const modules: Record<string, Module> = {
   template: templateModule,
   ip_address: ipAddressModule,
   route: routeModule,
+  ipvs,
 };

@@ -40,7 +40,7 @@ export function drainStep(targets: DrainTarget[], timeoutSec: number): Step {
   }
   const awk = raw(`'BEGIN { n = split(d, a, " "); for (i = 1; i <= n; i++) w[a[i]] = 1 } $1 == "->" && ($2 in w) { s += $5 + $6 } END { print s + 0 }'`);
   const checks = [...byService.values()].map(
-    (s) => sh`c=$(ipvsadm -Ln ${s.sel} 2>/dev/null | awk -v d=${s.dests.join(' ')} ${awk}); [ "$c" -eq 0 ] || { busy=1; left="$left ${s.name}: $c"; }`,
+    (s) => sh`c=$(ipvsadm -Ln ${s.sel} 2>/dev/null | awk -v d=${s.dests.join(' ')} ${awk}); [ "$c" -eq 0 ] || { busy=1; n=${s.name}; left="$left $n: $c"; }`,
   );
   const lines = [
     sh`${SBIN}; i=0; t=${timeoutSec}`,

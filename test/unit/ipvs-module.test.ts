@@ -1,0 +1,303 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ipvs, summarize, type IpvsState } from '../../src/modules/ipvs.js';
+import type { IpvsParams } from '../../src/lvs/ipvs/schema.js';
+import { planIpvs } from '../../src/lvs/ipvs/plan.js';
+import { parseSave } from '../../src/lvs/ipvs/parse-save.js';
+import { drainStep } from '../../src/lvs/ipvs/steps.js';
+import { rulesFileText } from '../../src/lvs/ipvs/persist.js';
+import { desiredTable } from '../../src/lvs/ipvs/schema.js';
+import { validate } from '../../src/config/validate.js';
+import { parseYaml } from '../../src/config/source.js';
+import { applyChange } from '../../src/engine/steps.js';
+import { RemoteCommandError } from '../../src/errors.js';
+import { LocalConnection } from '../../src/transport/local.js';
+import { planOn, testContext, debianFacts } from '../helpers/converge.js';
+import type { HostFacts } from '../../src/types.js';
+
+const params: IpvsParams = {
+  services: [
+    {
+      kind: 'tcp', address: '10.0.0.1', port: 80, scheduler: 'wrr', persistence: { timeout: 600 },
+      destinations: [
+        { address: '10.0.1.11', port: 8080, method: 'nat', weight: 3, upperThreshold: 100 },
+        { address: '192.0.2.21', method: 'dr' },
+        { address: '198.51.100.7', method: 'tun', weight: 2 },
+      ],
+    },
+    { kind: 'fwmark', fwmark: 7, scheduler: 'rr', destinations: [{ address: '10.0.88.214', method: 'dr' }] },
+  ],
+  timeouts: { tcp: 7200, tcpfin: 120, udp: 300 },
+};
+
+/** What the probe prints on a director whose table matches `params` (ipvsadm 1.31 layouts). */
+const CONVERGED_PROBE = `@save 0
+|-A -t 10.0.0.1:80 -s wrr -p 600
+|-a -t 10.0.0.1:80 -r 10.0.1.11:8080 -m -w 3
+|-a -t 10.0.0.1:80 -r 192.0.2.21:80 -g -w 1
+|-a -t 10.0.0.1:80 -r 198.51.100.7:80 -i -w 2 --tun-type ipip
+|-A -f 7 -s rr
+|-a -f 7 -r 10.0.88.214:0 -g -w 1
+@thresholds 0
+|IP Virtual Server version 1.2.1 (size=4096)
+|Prot LocalAddress:Port Scheduler Flags
+|  -> RemoteAddress:Port           Uthreshold Lthreshold ActiveConn InActConn
+|TCP  10.0.0.1:80 wrr persistent 600
+|  -> 198.51.100.7:80              0          0          0          0         
+|  -> 192.0.2.21:80                0          0          4          1         
+|  -> 10.0.1.11:8080               100        0          2          9         
+|FWM  7 rr
+|  -> 10.0.88.214:0                0          0          0          0         
+@list 0
+|IP Virtual Server version 1.2.1 (size=4096)
+|Prot LocalAddress:Port Scheduler Flags
+|  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
+|TCP  10.0.0.1:80 wrr persistent 600
+|  -> 198.51.100.7:80              Tunnel  2      0          0         
+|  -> 192.0.2.21:80                Route   1      4          1         
+|  -> 10.0.1.11:8080               Masq    3      2          9         
+|FWM  7 rr
+|  -> 10.0.88.214:0                Local   1      0          0         
+@timeout 0
+|Timeout (tcp tcpfin udp): 7200 120 300
+`;
+
+const ctxFor = (root: string, facts: HostFacts = debianFacts) => testContext(root, { facts });
+const norm = (p: IpvsParams, root = '/nonexistent') => ipvs.normalize!(p, ctxFor(root));
+
+describe('ipvs module: converged director plans []', () => {
+  it('live table, timeouts and persistence all match: no change', () => {
+    const ctx = ctxFor('/r');
+    const p = norm(params);
+    const state = ipvs.read(p, ctx).parse(
+      `${CONVERGED_PROBE}@rules file\n${rulesFileText(desiredTable(p)).replace(/^/gm, '|').replace(/\|$/, '')}@defaults file\n|# ipvsadm\n|AUTO="true"\n|DAEMON="none"\n`,
+    );
+    expect(state.live.available).toBe(true);
+    // The merge took thresholds from --thresholds, counters and Local from -Ln.
+    const svc = state.live.table.services[0]!;
+    expect(svc.destinations.find((d) => d.address === '10.0.1.11')).toMatchObject({ upperThreshold: 100, counters: { activeConn: 2, inactConn: 9 } });
+    expect(state.live.table.services[1]!.destinations[0]!.method).toBe('local');
+    expect(ipvs.plan(p, state, ctx)).toEqual([]);
+  });
+
+  it('the same with persist: false and no persistence files at all', () => {
+    const p = norm({ ...params, persist: false });
+    const state = ipvs.read(p, ctxFor('/r')).parse(CONVERGED_PROBE);
+    expect(ipvs.plan(p, state, ctxFor('/r'))).toEqual([]);
+  });
+});
+
+describe('ipvs module: changes', () => {
+  const live = (probe: string): IpvsState => ({ live: { available: true, table: parseSaveWithTimeouts(probe) }, rulesFile: 'x', defaultsFile: 'AUTO="true"\n' });
+  function parseSaveWithTimeouts(save: string) {
+    return { ...parseSave(save), timeouts: { tcp: 900, tcpfin: 120, udp: 300 } };
+  }
+
+  it('one -R batch with the whole diff, a --set step, and the rules file', () => {
+    const p = norm({ ...params, persist: true });
+    const state = live('-A -t 10.0.0.1:80 -s wlc\n-a -t 10.0.0.1:80 -r 10.0.1.11:8080 -m -w 1\n-a -t 10.0.0.1:80 -r 10.0.1.99:8080 -m -w 1\n');
+    const changes = ipvs.plan(p, state, ctxFor(''));
+    expect(changes.map((c) => c.summary)).toEqual([
+      'IPVS: +1 service, ~1 service, +3 destinations, ~1 destination, -1 destination (drained)',
+      'set IPVS timeouts tcp 7200 tcpfin 120 udp 300 (was 900 120 300)',
+      'update /etc/ipvsadm.rules (IPVS rules loaded at boot)',
+    ]);
+    const [table, timeouts] = changes;
+    expect(table!.steps.map((s) => s.label ?? s.cmd.split('\n')[0])).toEqual([
+      'ipvsadm -R (7 lines)',
+      'drain 1 destination (wait up to 30 s for their connections to end)',
+      'ipvsadm -R (1 deletes after drain)',
+    ]);
+    expect(table!.steps[0]!.stdin).toBe(
+      [
+        '-E -t 10.0.0.1:80 -s wrr -p 600',
+        '-e -t 10.0.0.1:80 -r 10.0.1.11:8080 -m -w 3 -x 100',
+        '-a -t 10.0.0.1:80 -r 192.0.2.21:80 -g -w 1',
+        '-a -t 10.0.0.1:80 -r 198.51.100.7:80 -i -w 2',
+        '-A -f 7 -s rr',
+        '-a -f 7 -r 10.0.88.214:0 -g -w 1',
+        '-e -t 10.0.0.1:80 -r 10.0.1.99:8080 -m -w 0',
+      ].join('\n') + '\n',
+    );
+    // Adds come after edits; the quiesce of the leaving server is in the first batch too.
+    expect(table!.steps[0]!.stdin).not.toContain('-C');
+    expect(table!.steps[2]!.stdin).toBe('-d -t 10.0.0.1:80 -r 10.0.1.99:8080\n');
+    expect(table!.before).toContain('-a -t 10.0.0.1:80 -r 10.0.1.99:8080 -m -w 1');
+    expect(table!.after).not.toContain('10.0.1.99');
+    expect(timeouts!.steps[0]!.cmd).toContain('ipvsadm --set 7200 120 300');
+  });
+
+  it('purge: false leaves undeclared (keepalived-owned) services alone', () => {
+    const foreign = '-A -t 10.9.9.9:443 -s rr\n-a -t 10.9.9.9:443 -r 10.9.1.1:443 -m -w 1\n';
+    const p = norm({ ...params, purge: false, persist: false });
+    const state = ipvs.read(p, ctxFor('/r')).parse(CONVERGED_PROBE.replace('@thresholds', `${foreign.replace(/^/gm, '|').replace(/\|$/, '')}@thresholds`));
+    expect(state.live.table.services).toHaveLength(3);
+    expect(ipvs.plan(p, state, ctxFor('/r'))).toEqual([]);
+    const purging = norm({ ...params, persist: false });
+    expect(ipvs.plan(purging, state, ctxFor('/r')).map((c) => c.summary)).toEqual(['IPVS: -1 service (drained)']);
+  });
+
+  it('RHEL: writes /etc/sysconfig/ipvsadm (which the package lacks) and enables the unit, never starts it', () => {
+    const rhel: HostFacts = { ...debianFacts, os: { id: 'rocky', idLike: ['rhel'], versionId: '9', family: 'redhat' }, packageManager: 'dnf' };
+    const p = norm(params);
+    const state = ipvs.read(p, ctxFor('', rhel)).parse(`${CONVERGED_PROBE}@enabled disabled\n`);
+    const changes = ipvs.plan(p, state, ctxFor('', rhel));
+    expect(changes.map((c) => c.summary)).toEqual([
+      'create /etc/sysconfig/ipvsadm (IPVS rules loaded at boot)',
+      'enable ipvsadm.service (loads /etc/sysconfig/ipvsadm at boot; was disabled)',
+    ]);
+    expect(changes[1]!.steps.map((s) => s.cmd)).toEqual(['systemctl enable ipvsadm']);
+    const converged = ipvs.read(p, ctxFor('', rhel)).parse(
+      `${CONVERGED_PROBE}@rules file\n${rulesFileText(desiredTable(p)).replace(/^/gm, '|').replace(/\|$/, '')}@enabled enabled\n`,
+    );
+    expect(ipvs.plan(p, converged, ctxFor('', rhel))).toEqual([]);
+  });
+
+  it('summaries count what the batch does', () => {
+    const d = parseSave('-A -u 10.0.0.2:53 -s rr\n-a -u 10.0.0.2:53 -r 10.0.2.1:53 -m -w 1\n');
+    const c = parseSave('-A -t 10.0.0.3:80 -s rr\n-a -t 10.0.0.3:80 -r 10.0.2.9:80 -m -w 1\n-A -u 10.0.0.2:53 -s rr\n-a -u 10.0.0.2:53 -r 10.0.2.2:53 -m -w 1\n');
+    expect(summarize(planIpvs(d, c, { drain: true, drainTimeoutSec: 5 }))).toBe('-1 service (drained), +1 destination, -1 destination');
+    expect(summarize(planIpvs(d, c, { drain: false, drainTimeoutSec: 5 }))).toBe('-1 service, +1 destination, -1 destination');
+  });
+});
+
+describe('ipvs module: for real on this machine', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'lvsible-ipvs-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('without a usable IPVS: plans the full table, persists it, and the batch fails with ipvsadm\'s reason', async () => {
+    const ctx = ctxFor(root);
+    writeFileSync(join(root, 'keep'), '');
+    const conn = new LocalConnection();
+    const first = await planOn(ipvs, params, ctx, conn);
+    const state = first.state as IpvsState;
+    // This machine has no ip_vs: either ipvsadm is absent, or it cannot initialise IPVS.
+    expect(state.live.available).toBe(false);
+    expect(state.live.error).toMatch(/not installed|Can't initialize ipvs/);
+    const [table, ...rest] = first.changes;
+    expect(table!.summary).toMatch(/^IPVS: \+2 services, \+4 destinations \(the live table could not be read: /);
+    expect(rest.map((c) => c.summary)).toEqual([
+      'set IPVS timeouts tcp 7200 tcpfin 120 udp 300',
+      'create /etc/ipvsadm.rules (IPVS rules loaded at boot)',
+      'load IPVS rules at boot: AUTO="true" in /etc/default/ipvsadm',
+    ]);
+    for (const c of rest.slice(1)) await applyChange(conn, c);
+    expect(readFileSync(join(root, 'etc/ipvsadm.rules'), 'utf8')).toBe(rulesFileText(desiredTable(first.params)));
+    expect(readFileSync(join(root, 'etc/default/ipvsadm'), 'utf8')).toBe('AUTO="true"\nDAEMON="none"\n');
+    const err = await applyChange(conn, table!).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(RemoteCommandError);
+    expect((err as Error).message).toMatch(/not installed|Can't initialize ipvs/);
+    // Persistence converged: only the (unappliable) table and timeout changes are left.
+    const second = await planOn(ipvs, params, ctx, conn);
+    expect(second.changes.map((c) => c.summary.split(' (')[0])).toEqual(['IPVS: +2 services, +4 destinations', 'set IPVS timeouts tcp 7200 tcpfin 120 udp 300']);
+  });
+
+  it('keeps an existing /etc/default/ipvsadm and only flips AUTO', async () => {
+    const ctx = ctxFor(root);
+    const conn = new LocalConnection();
+    const pkg = '# ipvsadm\n\n# if you want to start ipvsadm on boot set this to true\nAUTO="false"\n\nDAEMON="none"\nIFACE="eth0"\t\n';
+    await conn.exec(`mkdir -p ${root}/etc/default`);
+    writeFileSync(join(root, 'etc/default/ipvsadm'), pkg);
+    const { changes } = await planOn(ipvs, { ...params, timeouts: undefined }, ctx, conn);
+    const auto = changes.find((c) => c.summary.startsWith('load IPVS rules at boot'))!;
+    await applyChange(conn, auto);
+    expect(readFileSync(join(root, 'etc/default/ipvsadm'), 'utf8')).toBe(pkg.replace('AUTO="false"', 'AUTO="true"'));
+    const again = await planOn(ipvs, { ...params, timeouts: undefined }, ctx, conn);
+    expect(again.changes.filter((c) => !c.summary.startsWith('IPVS:') && !c.summary.startsWith('create /etc/ipvsadm.rules'))).toEqual([]);
+  });
+});
+
+describe('drain loop, run for real against ipvsadm -Ln output', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lvsible-drain-'));
+    // Stand-in for the kernel: an `ipvsadm` that prints a captured-format listing the test edits.
+    writeFileSync(join(dir, 'ipvsadm'), `#!/bin/sh\necho "$*" >> ${dir}/calls\ncat ${dir}/listing\n`);
+    chmodSync(join(dir, 'ipvsadm'), 0o755);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const listing = (active: number, inact: number) =>
+    `Prot LocalAddress:Port Scheduler Flags
+  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
+TCP  10.0.0.1:80 wrr
+  -> [2001:db8::a]:80             Route   0      ${active}          ${inact}         
+  -> 10.0.1.12:80                 Masq    1      50         7         
+`;
+  const target = { service: { kind: 'tcp' as const, family: 'inet' as const, address: '10.0.0.1', port: 80 }, dest: { address: '2001:DB8:0::A', port: 80 } };
+  const run = (timeout: number) => new LocalConnection().exec(`PATH=${dir}:$PATH; export PATH\n${drainStep([target], timeout).cmd}`);
+
+  it('returns as soon as the connections are gone, polling once a second', async () => {
+    writeFileSync(join(dir, 'listing'), listing(3, 2));
+    setTimeout(() => writeFileSync(join(dir, 'listing'), listing(0, 0)), 1500);
+    const t0 = Date.now();
+    const res = await run(20);
+    const took = Date.now() - t0;
+    expect(res.code).toBe(0);
+    expect(res.stderr).toBe('');
+    expect(took).toBeGreaterThanOrEqual(1500);
+    expect(took).toBeLessThan(6000);
+    const calls = readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n');
+    expect(calls[0]).toBe('-Ln -t 10.0.0.1:80');
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(calls.length).toBeLessThanOrEqual(5);
+  });
+
+  it('gives up after the timeout, says so, and lets the delete go ahead', async () => {
+    writeFileSync(join(dir, 'listing'), listing(1, 0));
+    const t0 = Date.now();
+    const res = await run(2);
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(/drain timed out after 2 s.*TCP 10\.0\.0\.1:80: 1 connections left/);
+    expect(Date.now() - t0).toBeLessThan(6000);
+    expect(readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n')).toHaveLength(3);
+  });
+});
+
+describe('ipvs params schema', () => {
+  const check = (yaml: string) => {
+    const doc = parseYaml(yaml, 'play.yml');
+    return validate(ipvs.schema, doc.data, doc).map((i) => `${i.line}: ${i.message}`);
+  };
+  it('accepts the mixed example and what the cluster model builds', () => {
+    expect(check(`services:
+  - kind: tcp
+    address: 10.0.0.1
+    port: 80
+    scheduler: wrr
+    family: inet
+    schedFlags: []
+    ops: false
+    persistence: { timeout: 600, netmask: 255.255.255.0 }
+    destinations:
+      - { address: 10.0.1.11, port: 8080, method: nat, weight: 3, upperThreshold: 100 }
+      - { address: 192.0.2.21, method: dr }
+  - { kind: fwmark, fwmark: 7, family: inet6, destinations: [] }
+timeouts: { tcp: 7200, tcpfin: 0, udp: 300 }
+drain_timeout: 10
+`)).toEqual([]);
+  });
+  it('refuses what ipvsadm would refuse, pointing at the line', () => {
+    const issues = check(`services:
+  - kind: fwmark
+    address: 10.0.0.1
+    destinations: []
+  - kind: tcp
+    address: vip.example.com
+    port: 80
+    scheduler: fastest
+    destinations:
+      - { address: 10.0.1.1, method: local, weight: 70000 }
+`);
+    expect(issues.length).toBeGreaterThanOrEqual(4);
+    expect(issues.some((i) => i.startsWith('2:') || i.startsWith('3:'))).toBe(true);
+    expect(issues.some((i) => i.startsWith('6:'))).toBe(true);
+    expect(issues.some((i) => i.startsWith('8:'))).toBe(true);
+    expect(issues.some((i) => i.startsWith('10:'))).toBe(true);
+  });
+});
