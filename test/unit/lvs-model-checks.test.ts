@@ -65,6 +65,8 @@ describe('cluster checks refuse each mistake with its line', () => {
       expect(issues.map((i) => i.message)).toEqual(messages);
       expect(issues[0]!.line).toBe(marked);
       expect(issues.every((i) => i.file === file)).toBe(true);
+      // A refused secret is described, never echoed.
+      expect(JSON.stringify(issues)).not.toContain('supersecret');
     });
   }
 
