@@ -69,7 +69,7 @@ export const copyModule: Module<CopyParams, FileState> = {
     type: 'object',
     additionalProperties: false,
     required: ['dest'],
-    oneOf: [{ required: ['content'] }, { required: ['src'] }],
+    anyOf: [{ required: ['content'] }, { required: ['src'] }],
     properties: {
       ...writeProperties,
       content: { type: 'string', description: 'The exact content of the file (use this or src).' },
@@ -78,6 +78,7 @@ export const copyModule: Module<CopyParams, FileState> = {
   },
 
   normalize(p, ctx) {
+    if (p.content !== undefined && p.src !== undefined) throw new Error('copy: src and content are mutually exclusive');
     const bytes = desiredBytes(p, ctx);
     return { ...p, mode: normalizeMode(p.mode), contentBase64: bytes.toString('base64') };
   },

@@ -85,7 +85,6 @@ export const routeModule: Module<RouteParams, RouteState> = {
     type: 'object',
     additionalProperties: false,
     required: ['dest'],
-    anyOf: [{ required: ['via'] }, { required: ['dev'] }, { properties: { state: { const: 'absent' } }, required: ['state'] }],
     properties: {
       dest: { type: 'string', minLength: 2, description: "Destination: 'default' or a network in CIDR form (10.20.0.0/16; a bare address is a host route)." },
       via: { type: 'string', minLength: 2, description: 'Gateway address.' },
@@ -98,6 +97,7 @@ export const routeModule: Module<RouteParams, RouteState> = {
   },
 
   normalize(p) {
+    if (p.via === undefined && p.dev === undefined && p.state !== 'absent') throw new Error(`route ${p.dest} needs via (a gateway) or dev (a device)`);
     const dest = p.dest === 'default' ? 'default' : canonicalDst(p.dest);
     if (dest !== 'default') {
       const c = parseCidr(p.dest);

@@ -144,6 +144,10 @@ describe('copy', () => {
     await expect(applyChange(new LocalConnection(), changes[0]!)).rejects.toThrow(/is a directory/);
   });
 
+  it('src and content together are refused', () => {
+    expect(() => copyModule.normalize!({ dest: '/x', src: 'a', content: 'b' }, testContext(root))).toThrow(/mutually exclusive/);
+  });
+
   it('a missing src names the places it looked', () => {
     const ctx = testContext(root, { baseDir: root });
     expect(() => copyModule.normalize!({ dest: '/x', src: 'nope.txt' }, ctx)).toThrow(/nope\.txt.*not found.*files\/nope\.txt/);

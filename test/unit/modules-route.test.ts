@@ -146,3 +146,10 @@ describe('route converge in a network namespace', () => {
     await expect(applyChange(ns.connection(), changes[0]!)).rejects.toThrow(/ip -4 route replace 10\.70\.0\.0\/16[\s\S]*(gateway|unreachable)/i);
   });
 });
+
+describe('route parameters', () => {
+  it('a present route needs a gateway or a device', () => {
+    expect(() => norm({ dest: '10.0.0.0/8' })).toThrow(/needs via .* or dev/);
+    expect(norm({ dest: '10.0.0.0/8', state: 'absent' }).dest).toBe('10.0.0.0/8');
+  });
+});
