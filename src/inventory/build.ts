@@ -16,7 +16,7 @@ export function applyInventoryDoc(inv: Inventory, doc: SourceDoc, issues: Config
     issues.push(issueAt(doc, ['plugin'], `inventory plugins ("plugin: ${data.plugin}") are not supported: list hosts and groups instead`));
     return;
   }
-  issues.push(...validate(inventorySchema, data, doc).map((i) => reword(i, data)));
+  issues.push(...validate(inventorySchema, data, doc).map((i) => reword(i, doc)));
   if (!isRecord(data)) return;
   for (const [name, def] of Object.entries(data)) addGroupDef(inv, doc, issues, name, def, [name], null);
 }
@@ -90,25 +90,33 @@ export function isRecord(v: unknown): v is Vars {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Reword schema messages for YAML readers, looking at the value the issue is about. */
-export function reword(issue: ConfigIssue, data: unknown): ConfigIssue {
-  let message = rewordTypeMessage(issue.message, valueAtField(data, issue.field ?? ''));
+/**
+ * Reword schema messages for YAML readers, looking at the value the issue is about; an unknown field is
+ * pointed at itself rather than at the group that holds it.
+ */
+export function reword(issue: ConfigIssue, doc: SourceDoc): ConfigIssue {
+  const at = resolveField(doc.data, issue.field ?? '');
+  let message = rewordTypeMessage(issue.message, at?.value);
+  const unknown = /^unknown field "(.*)"$/.exec(message);
+  if (!unknown) return { ...issue, message };
   // Only groups forbid extra keys (vars and host mappings are open), so this is always a group.
-  if (message.startsWith('unknown field')) message += ' (a group holds only hosts, vars and children)';
-  return { ...issue, message };
+  message += ' (a group holds only hosts, vars and children)';
+  return at ? issueAt(doc, [...at.path, unknown[1]!], message) : { ...issue, message };
 }
 
 /**
- * Find the value a dotted field refers to. Keys may themselves hold dots (host names), so at each level the
- * longest key that the rest of the field starts with is taken.
+ * Find the value a dotted field refers to, and its path. Keys may themselves hold dots (host names), so at
+ * each level the longest key that the rest of the field starts with is taken.
  */
-export function valueAtField(data: unknown, field: string): unknown {
+export function resolveField(data: unknown, field: string): { value: unknown; path: PathSegment[] } | undefined {
   let node = data;
   let rest = field;
+  const path: PathSegment[] = [];
   while (rest) {
     const idx = /^\[(\d+)\]/.exec(rest);
     if (idx && Array.isArray(node)) {
       node = node[Number(idx[1])];
+      path.push(Number(idx[1]));
       rest = rest.slice(idx[0].length).replace(/^\./, '');
       continue;
     }
@@ -118,7 +126,8 @@ export function valueAtField(data: unknown, field: string): unknown {
       .sort((a, b) => b.length - a.length)[0];
     if (key === undefined) return undefined;
     node = node[key];
+    path.push(key);
     rest = rest.slice(key.length).replace(/^\./, '');
   }
-  return node;
+  return { value: node, path };
 }

@@ -32,8 +32,8 @@ export function parseIni(text: string, file: string, known: ReadonlySet<string>,
   const declared = new Set<string>([...known, 'all', 'ungrouped']);
   const varsRefs: { group: string; line: number }[] = [];
   const childRefs: { parent: string; child: string; line: number }[] = [];
-  const fail = (line: number, message: string): void => {
-    issues.push({ file, line, col: 1, message });
+  const fail = (line: number, message: string, col = 1): void => {
+    issues.push({ file, line, col, message });
   };
 
   let group = 'ungrouped';
@@ -112,7 +112,7 @@ export function parseIni(text: string, file: string, known: ReadonlySet<string>,
     for (const t of rest) {
       const eq = t.text.indexOf('=');
       if (eq <= 0) {
-        fail(lineNo, `host ${host}: expected key=value, got ${JSON.stringify(t.text)}`);
+        fail(lineNo, `host ${host}: expected key=value, got ${JSON.stringify(t.text)}`, t.col);
         continue;
       }
       const key = t.text.slice(0, eq);

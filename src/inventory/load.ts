@@ -28,8 +28,15 @@ export function loadInventory(paths: string[]): Inventory {
   const issues: ConfigIssue[] = [];
   for (const p of paths) loadSource(inv, resolve(p), issues);
   reconcile(inv);
-  if (issues.length) throw new ConfigError(issues);
+  if (issues.length) throw new ConfigError(sortIssues(issues));
   return inv;
+}
+
+/** Files in the order they were read, and top to bottom within a file. */
+function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
+  const order = new Map<string, number>();
+  for (const i of issues) if (!order.has(i.file)) order.set(i.file, order.size);
+  return [...issues].sort((a, b) => order.get(a.file)! - order.get(b.file)! || (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
 }
 
 function loadSource(inv: Inventory, path: string, issues: ConfigIssue[]): void {

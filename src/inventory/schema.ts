@@ -96,5 +96,8 @@ export function rewordTypeMessage(message: string, found: unknown): string {
     return `must be a mapping (name: value), not ${KIND(found)}`;
   }
   if (message === 'must be string,number') return `must be a string, not ${KIND(found)}`;
+  if (message === 'must be integer' && typeof found === 'string' && /^[0-9]+$/.test(found)) {
+    return `must be a number, not the string "${found}" (drop the quotes)`;
+  }
   return message;
 }

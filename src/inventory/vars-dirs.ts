@@ -91,7 +91,7 @@ export function readVarsFile(file: string, issues: ConfigIssue[]): Vars {
     issues.push(issueAt(doc, [], 'Ansible Vault files are not supported: decrypt it or pass secrets another way'));
     return {};
   }
-  issues.push(...validate(varsFileSchema, doc.data, doc).map((i) => reword(i, doc.data)));
+  issues.push(...validate(varsFileSchema, doc.data, doc).map((i) => reword(i, doc)));
   return isRecord(doc.data) ? doc.data : {};
 }
 
