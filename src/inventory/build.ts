@@ -2,6 +2,7 @@ import type { ConfigIssue } from '../errors.js';
 import { issueAt, type PathSegment, type SourceDoc } from '../config/source.js';
 import { validate } from '../config/validate.js';
 import type { Vars } from '../types.js';
+import { isSecretVar } from './connection.js';
 import { addChildGroup, addHostToGroup, ensureGroup, ensureHost, type Inventory } from './model.js';
 import { HostPatternError, parseHostKey } from './ranges.js';
 import { inventorySchema, rewordTypeMessage } from './schema.js';
@@ -96,7 +97,8 @@ export function isRecord(v: unknown): v is Vars {
  */
 export function reword(issue: ConfigIssue, doc: SourceDoc): ConfigIssue {
   const at = resolveField(doc.data, issue.field ?? '');
-  let message = rewordTypeMessage(issue.message, at?.value);
+  const last = at?.path[at.path.length - 1];
+  let message = rewordTypeMessage(issue.message, at?.value, typeof last === 'string' && isSecretVar(last));
   const unknown = /^unknown field "(.*)"$/.exec(message);
   if (!unknown) return { ...issue, message };
   // Only groups forbid extra keys (vars and host mappings are open), so this is always a group.

@@ -72,7 +72,8 @@ export function parseIni(text: string, file: string, known: ReadonlySet<string>,
     if (state === 'vars') {
       const eq = line.indexOf('=');
       if (eq <= 0) {
-        fail(lineNo, `expected key=value in [${group}:vars], got ${JSON.stringify(line)}`);
+        // The line is not echoed: it may be a password written without its "=".
+        fail(lineNo, `expected key=value in [${group}:vars] (no "=" on this line)`, col);
         return;
       }
       const key = line.slice(0, eq).trim();
@@ -112,7 +113,7 @@ export function parseIni(text: string, file: string, known: ReadonlySet<string>,
     for (const t of rest) {
       const eq = t.text.indexOf('=');
       if (eq <= 0) {
-        fail(lineNo, `host ${host}: expected key=value, got ${JSON.stringify(t.text)}`, t.col);
+        fail(lineNo, `host ${host}: expected key=value at column ${t.col} (a word without "=")`, t.col);
         continue;
       }
       const key = t.text.slice(0, eq);

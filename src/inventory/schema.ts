@@ -84,19 +84,27 @@ export const varsFileSchema = {
   ...varsSchema,
 } as const;
 
-const KIND = (v: unknown): string =>
-  Array.isArray(v) ? 'a list' : v === null ? 'empty' : typeof v === 'object' ? 'a mapping' : `a ${typeof v} (${JSON.stringify(v)})`;
+const KIND = (v: unknown, secret: boolean): string =>
+  Array.isArray(v)
+    ? 'a list'
+    : v === null
+      ? 'empty'
+      : typeof v === 'object'
+        ? 'a mapping'
+        : secret
+          ? `a ${typeof v}`
+          : `a ${typeof v} (${JSON.stringify(v)})`;
 
 /**
  * Ajv says "must be object,null"; operators write YAML. Reword type errors about mappings, naming what was
  * found instead, e.g. "must be a mapping (name: value), not a list".
  */
-export function rewordTypeMessage(message: string, found: unknown): string {
+export function rewordTypeMessage(message: string, found: unknown, secret = false): string {
   if (message === 'must be object,null' || message === 'must be object') {
-    return `must be a mapping (name: value), not ${KIND(found)}`;
+    return `must be a mapping (name: value), not ${KIND(found, secret)}`;
   }
-  if (message === 'must be string,number') return `must be a string, not ${KIND(found)}`;
-  if (message === 'must be integer' && typeof found === 'string' && /^[0-9]+$/.test(found)) {
+  if (message === 'must be string,number') return `must be a string, not ${KIND(found, secret)}`;
+  if (message === 'must be integer' && !secret && typeof found === 'string' && /^[0-9]+$/.test(found)) {
     return `must be a number, not the string "${found}" (drop the quotes)`;
   }
   return message;
