@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openInventory } from '../../src/commands/inventory-view.js';
 import { loadPlaybook } from '../../src/playbook/load.js';
+import { precheck } from '../../src/engine/run.js';
 import { renderKeepalivedConf } from '../../src/lvs/keepalived/render.js';
 import type { ClusterModel } from '../../src/lvs/model/types.js';
 
@@ -34,6 +35,22 @@ describe.each(examples)('examples/%s', (name) => {
       expect(opened.view.resolve([pattern].flat().join(':')).hosts.length).toBeGreaterThan(0);
     }
   });
+
+  // The engine's own pre-run check: every task of both roles renders for every host against the derived
+  // vars, and the rendered parameters pass each module's schema. For building the cluster and removing it.
+  for (const state of ['present', 'absent']) {
+    it(`roles render and validate for every host (lvs_state: ${state})`, () => {
+      const run = {
+        inventory: opened.view,
+        playbook: loadPlaybook(`examples/${name}/site.yml`),
+        extraVars: { lvs_state: state },
+        check: true,
+        connect: () => Promise.reject(new Error('no connection in a precheck')),
+        emit: () => {},
+      };
+      expect(() => precheck(run as unknown as Parameters<typeof precheck>[0])).not.toThrow();
+    });
+  }
 
   it('gives every host the vars its role reads', () => {
     for (const h of model.directors) {
