@@ -28,6 +28,16 @@ export interface HostPlayContext {
   commandTimeoutMs?: number;
 }
 
+/** Task names may hold templates (`restart {{ svc }}`): show them rendered, or as written if they can't be. */
+function taskTitle(task: Task, vars: Vars): string {
+  if (!task.name.includes('{')) return task.name;
+  try {
+    return renderString(task.name, vars);
+  } catch {
+    return task.name;
+  }
+}
+
 export type HostOutcome = 'ok' | 'failed' | 'unreachable';
 
 type Planned = { inv: Invocation; params: Record<string, unknown>; become: boolean; ctx: ModuleContext };
@@ -90,7 +100,7 @@ export async function runHostPlay(hc: HostPlayContext): Promise<HostOutcome> {
     hc.emit({ type: 'task_start', host: hc.host, task: task.name, index, total: list.length });
     const { vars, broken } = hc.scope();
     const prep = prepareTask(task, { ...vars, ...hc.runtimeVars }, broken);
-    const base = { type: 'task' as const, play: hc.play.name, host: hc.host, task: task.name, module: task.module, check: hc.check, handler };
+    const base = { type: 'task' as const, play: hc.play.name, host: hc.host, task: taskTitle(task, { ...vars, ...hc.runtimeVars }), module: task.module, check: hc.check, handler };
     if (prep.kind === 'skip') {
       hc.stats.skipped++;
       hc.emit({ ...base, status: 'skipped', changes: [], message: prep.reason });

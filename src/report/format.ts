@@ -15,15 +15,16 @@ export function renderDiff(c: ReportedChange, p: Palette): string[] {
   if (c.before === undefined && c.after === undefined) return [];
   const before = c.before ?? '';
   const after = c.after ?? '';
-  if (!before.includes('\n') && !after.includes('\n')) {
-    return [p.red(`    - ${before}`), p.green(`    + ${after}`)];
+  const oneLine = (s: string) => !s.replace(/\n$/, '').includes('\n');
+  if (oneLine(before) && oneLine(after)) {
+    if (!c.before) return [p.green(`    + ${after.replace(/\n$/, '')}`)];
+    return [p.red(`    - ${before.replace(/\n$/, '')}`), p.green(`    + ${after.replace(/\n$/, '')}`)];
   }
   const name = c.diffName ?? 'value';
   const patch = createTwoFilesPatch(`${name} (before)`, `${name} (after)`, before, after, '', '', { context: 3 });
   return patch
     .split('\n')
-    .slice(2)
-    .filter((l) => l !== '\\ No newline at end of file' && l !== '')
+    .filter((l) => !l.startsWith('====') && l !== '\\ No newline at end of file' && l !== '')
     .map((l) => `    ${l.startsWith('+') ? p.green(l) : l.startsWith('-') ? p.red(l) : l.startsWith('@@') ? p.cyan(l) : l}`);
 }
 
