@@ -4,6 +4,7 @@ export {
   addGroup,
   createInventory,
   groupHosts,
+  groupMembers,
   hostGroups,
   type GroupEntry,
   type HostEntry,

@@ -81,6 +81,7 @@ export function ensureHost(inv: Inventory, name: string, source: string): HostEn
 }
 
 export function addHostToGroup(inv: Inventory, group: string, host: string): void {
+  membersCache.delete(inv);
   inv.groups.get(group)?.hosts.add(host);
   inv.hosts.get(host)?.groups.add(group);
 }
@@ -93,6 +94,7 @@ export function addChildGroup(inv: Inventory, parent: string, child: string): st
   if (child === 'all') return ['all', parent, 'all'];
   const down = pathDown(inv, child, parent);
   if (down) return [...down, child];
+  membersCache.delete(inv);
   inv.groups.get(parent)?.children.add(child);
   inv.groups.get(child)?.parents.add(parent);
   return null;
@@ -115,6 +117,7 @@ function pathDown(inv: Inventory, from: string, to: string, seen = new Set<strin
  * `ungrouped` holds exactly the hosts that are in no group but `all`/`ungrouped`.
  */
 export function reconcile(inv: Inventory): void {
+  membersCache.delete(inv);
   for (const g of inv.groups.values()) {
     if (g.name !== 'all' && g.parents.size === 0) addChildGroup(inv, 'all', g.name);
   }
@@ -159,6 +162,24 @@ export function groupHosts(inv: Inventory, name: string): string[] {
   visit(name, new Set());
   return [...inv.hosts.keys()].filter((h) => found.has(h));
 }
+
+/**
+ * Ansible's `groups` magic variable: every group's hosts (descendants included), in inventory order.
+ * Computed once and shared by every host's vars, so it is frozen; any change made through this module
+ * (addGroup, reconcile, ...) recomputes it.
+ */
+export function groupMembers(inv: Inventory): Readonly<Record<string, readonly string[]>> {
+  let m = membersCache.get(inv);
+  if (!m) {
+    const out: Record<string, readonly string[]> = {};
+    for (const g of inv.groups.keys()) out[g] = Object.freeze(groupHosts(inv, g));
+    m = Object.freeze(out);
+    membersCache.set(inv, m);
+  }
+  return m;
+}
+
+const membersCache = new WeakMap<Inventory, Readonly<Record<string, readonly string[]>>>();
 
 /** Every group a host belongs to, directly or through a child group (always includes `all`). */
 export function hostGroups(inv: Inventory, host: string): Set<string> {

@@ -1,5 +1,5 @@
 import type { Vars } from '../types.js';
-import { groupHosts, hostGroups, type Inventory, type VarsDir } from './model.js';
+import { groupMembers, hostGroups, type Inventory, type VarsDir } from './model.js';
 import { varsFileFor } from './vars-dirs.js';
 
 /**
@@ -114,14 +114,12 @@ export function magicVars(inv: Inventory, host: string): Vars {
   const h = inv.hosts.get(host);
   const file = h?.source.replace(/:\d+$/, '') ?? '';
   const groupNames = [...hostGroups(inv, host)].filter((g) => g !== 'all').sort();
-  const groups: Record<string, string[]> = {};
-  for (const g of inv.groups.keys()) groups[g] = groupHosts(inv, g);
   return {
     inventory_hostname: host,
     // Ansible keeps IP addresses whole; only DNS names are cut at the first dot.
     inventory_hostname_short: /^[0-9.]+$|:/.test(host) ? host : host.split('.')[0],
     group_names: groupNames,
-    groups,
+    groups: groupMembers(inv),
     ...(file && file.includes('/') ? { inventory_file: file, inventory_dir: file.slice(0, file.lastIndexOf('/')) } : {}),
   };
 }

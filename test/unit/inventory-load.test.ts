@@ -102,10 +102,12 @@ describe('several sources and dynamic groups', () => {
     expect(hostVars(inv, 'h2').from_dynamic_group_file).toBeUndefined();
     addGroup(inv, 'dynamic_lbs', ['h2']);
     expect(hostVars(inv, 'h2').from_dynamic_group_file).toBe('yes-it-applies');
+    expect((hostVars(inv, 'h1').groups as Record<string, string[]>).dynamic_lbs).toEqual(['h2']); // magic var follows
     expect(hostVars(inv, 'h2').group_names).toEqual(['dynamic_lbs', 'h2only']);
     expect([...inv.groups.get('all')!.children]).toContain('dynamic_lbs');
     addGroup(inv, 'dynamic_sub', ['h1'], 'dynamic_lbs');
     expect(groupHosts(inv, 'dynamic_lbs')).toEqual(['h1', 'h2']);
+    expect((hostVars(inv, 'h2').groups as Record<string, string[]>).dynamic_lbs).toEqual(['h1', 'h2']);
     expect(() => addGroup(inv, 'x', ['nope'])).toThrow(/unknown host/);
     expect(() => addGroup(inv, 'dynamic_lbs', [], 'dynamic_sub')).toThrow(/its own ancestor/);
   });
