@@ -89,7 +89,14 @@ function scopeFor(opts: RunOptions, play: Play, host: string, facts: Vars) {
  * rendered at run time, and is checked then.
  */
 export function precheck(opts: RunOptions): void {
-  const issues = new Map<string, ConfigIssue>();
+  // One issue per place and problem, naming every host it concerns.
+  const issues = new Map<string, ConfigIssue & { hosts: string[] }>();
+  const add = (i: ConfigIssue, host: string) => {
+    const key = `${formatLocation(i)}\u0000${i.message}`;
+    const seen = issues.get(key);
+    if (seen) seen.hosts.push(host);
+    else issues.set(key, { ...i, hosts: [host] });
+  };
   for (const play of opts.playbook.plays) {
     const runtime = new Set([...FACT_NAMES, ...play.tasks.flatMap((t) => (t.register ? [t.register] : [])), ...setFactNames(play)]);
     const tasks = selectTasks(play.tasks, opts.tags, opts.skipTags);
@@ -100,15 +107,18 @@ export function precheck(opts: RunOptions): void {
         if (prep.kind === 'error') {
           const names = (prep.error as { undefinedNames?: string[] }).undefinedNames ?? [];
           if (names.length && names.every((n) => runtime.has(n))) continue;
-          const issue = { ...task.loc, message: `${prep.error.message} (host ${host})` };
-          issues.set(`${formatLocation(task.loc)}${prep.error.message}`, issue);
+          add({ ...task.loc, message: prep.error.message }, host);
         } else if (prep.kind === 'run') {
-          for (const inv of prep.invocations) for (const i of checkParams(inv)) issues.set(`${formatLocation(i)}${i.message}`, i);
+          for (const inv of prep.invocations) for (const i of checkParams(inv)) add(i, host);
         }
       }
     }
   }
-  if (issues.size) throw new ConfigError([...issues.values()]);
+  if (issues.size) {
+    throw new ConfigError(
+      [...issues.values()].map(({ hosts, ...i }) => ({ ...i, message: `${i.message} (host${hosts.length > 1 ? 's' : ''} ${hosts.join(', ')})` })),
+    );
+  }
 }
 
 function setFactNames(play: Play): string[] {
