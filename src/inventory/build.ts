@@ -82,8 +82,9 @@ function addHosts(
   for (const name of parsed.names) {
     const h = ensureHost(inv, name, where);
     addHostToGroup(inv, group, name);
-    if (isRecord(hostVars)) Object.assign(h.vars, hostVars);
+    // As in Ansible, an explicit ansible_port among the host's vars wins over a `:port` suffix.
     if (parsed.port !== undefined) h.vars.ansible_port = parsed.port;
+    if (isRecord(hostVars)) Object.assign(h.vars, hostVars);
   }
 }
 

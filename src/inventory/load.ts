@@ -28,8 +28,26 @@ export function loadInventory(paths: string[]): Inventory {
   const issues: ConfigIssue[] = [];
   for (const p of paths) loadSource(inv, resolve(p), issues);
   reconcile(inv);
+  inv.warnings.push(...lint(inv));
   if (issues.length) throw new ConfigError(sortIssues(issues));
   return inv;
+}
+
+/** Things Ansible warns about, and likely typos that would otherwise pass silently. */
+function lint(inv: Inventory): string[] {
+  const out: string[] = [];
+  for (const g of inv.groups.values()) {
+    if (inv.hosts.has(g.name)) out.push(`"${g.name}" is both a group and a host (${g.source}); in host patterns the group wins`);
+    if (/[\s:,!&~[\]*?]/.test(g.name)) out.push(`group name "${g.name}" (${g.source}) cannot be used in host patterns: avoid spaces and : , ! & ~ [ ] * ?`);
+  }
+  // host_vars for a host that is not in the inventory is ignored (Ansible says nothing): usually a typo.
+  for (const vd of inv.varsDirs) {
+    for (const entry of vd.hosts.keys()) {
+      const base = entry.replace(/\.(ya?ml|json)$/, '');
+      if (!inv.hosts.has(entry) && !inv.hosts.has(base)) out.push(`${join(vd.dir, 'host_vars', entry)} matches no host in the inventory`);
+    }
+  }
+  return out;
 }
 
 /** Files in the order they were read, and top to bottom within a file. */

@@ -28,6 +28,12 @@ export const connectionVarsSchema = {
   ansible_ssh_extra_args: { type: 'string', description: 'More ssh arguments, read like ansible_ssh_common_args.' },
   ansible_host_key_checking: { ...boolish, description: 'false turns host key checking off.' },
   ansible_connection: { enum: ['ssh', 'local', 'paramiko', 'smart'], description: 'How to reach the host: ssh, or local (run on this machine).' },
+  ansible_ssh_host: { type: 'string', minLength: 1, description: 'Old name of ansible_host.' },
+  ansible_ssh_port: { type: 'integer', minimum: 1, maximum: 65535, description: 'Old name of ansible_port.' },
+  ansible_ssh_user: { type: 'string', minLength: 1, description: 'Old name of ansible_user.' },
+  ansible_ssh_password: { type: ['string', 'number'], description: 'Another name of ansible_password. Secret.' },
+  ansible_private_key_file: { type: 'string', minLength: 1, description: 'Another name of ansible_ssh_private_key_file.' },
+  ansible_sudo_pass: { type: ['string', 'number'], description: 'Old name of ansible_become_password. Secret.' },
   ansible_group_priority: {
     type: 'integer',
     description: 'Among groups of the same depth, a higher priority group\'s vars win (default 1).',

@@ -118,3 +118,20 @@ describe('several sources and dynamic groups', () => {
     expect(inv.groups.get('ungrouped')!.hosts.size).toBe(0);
   });
 });
+
+describe('warnings (test/fixtures/inventories/lint)', () => {
+  const inv = loadInventory([join(FIX, 'lint/hosts.yml')]);
+
+  it('an explicit ansible_port wins over a :port suffix, as in Ansible', () => {
+    expect(hostVars(inv, 'lb1').ansible_port).toBe(2200);
+  });
+
+  it('flags a group named like a host, a group name patterns cannot express, and orphan host_vars', () => {
+    expect(inv.warnings.map((w) => w.replace(FIX + '/', ''))).toEqual([
+      '"web" is both a group and a host (lint/hosts.yml:4); in host patterns the group wins',
+      'group name "bad:name" (lint/hosts.yml:9) cannot be used in host patterns: avoid spaces and : , ! & ~ [ ] * ?',
+      'lint/host_vars/lb1.example.com.yml matches no host in the inventory',
+    ]);
+    expect(hostVars(inv, 'lb1').x).toBe(2);
+  });
+});
