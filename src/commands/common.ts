@@ -9,16 +9,14 @@ import { parseKeyValues } from '../playbook/task.js';
 export const LAB_INVENTORY = resolve('inventories/lab');
 
 /**
- * Where the hosts are when `-i` is not given: an `inventory/` directory or a `hosts.yml` beside the
- * playbook (every example has one), else the local lab.
+ * Where the hosts are when `-i` is not given: the local lab. Its generated inventory says how to reach each
+ * VM; an `inventory/` directory beside the playbook (every example has one) adds the topology and the
+ * cluster model, exactly as `-i inventories/lab -i DIR/inventory` would.
  */
 export function defaultInventory(playbook?: string): string[] {
   if (playbook) {
-    const dir = dirname(resolve(playbook));
-    for (const cand of ['inventory', 'hosts.yml', 'hosts.yaml', 'hosts', 'hosts.ini']) {
-      const p = join(dir, cand);
-      if (existsSync(p)) return [p];
-    }
+    const beside = join(dirname(resolve(playbook)), 'inventory');
+    if (existsSync(beside)) return [LAB_INVENTORY, beside];
   }
   return [LAB_INVENTORY];
 }
