@@ -90,10 +90,23 @@ function buildVrrp(v: RawVrrp, path: PathSegment[], r: Reporter): VrrpInstance {
   };
 }
 
+// Address -> the instance carrying it, built once per model: large clusters ask for every realserver.
+const instanceIndex = new WeakMap<ClusterModel, Map<string, VrrpInstance>>();
+
+export function instanceCarrying(model: ClusterModel, address: string): VrrpInstance | undefined {
+  let index = instanceIndex.get(model);
+  if (!index) {
+    index = new Map();
+    for (const v of model.vrrp_instances) for (const a of v.addresses) if (!index.has(a.address)) index.set(a.address, v);
+    instanceIndex.set(model, index);
+  }
+  return index.get(address);
+}
+
 /** The directors that may hold `vip`: the members of the instance carrying it, its static host, or all. */
 export function carriers(model: ClusterModel, vip: string | undefined): string[] {
   if (vip === undefined) return model.directors;
-  const inst = model.vrrp_instances.find((v) => v.addresses.some((a) => a.address === vip));
+  const inst = instanceCarrying(model, vip);
   if (inst) return inst.members.map((m) => m.host).filter((h) => model.directors.includes(h));
   const stat = model.static_vips.filter((s) => s.address === vip).map((s) => s.host);
   return stat.length ? stat : model.directors;

@@ -2,10 +2,10 @@
  * Checks across hosts, all run before anything connects; every finding is collected and names its line.
  * The rules and why each exists are listed in docs/cluster-model.md (most come from the seeds' mistakes).
  */
-import { carriers, type Reporter } from './build.js';
+import { carriers, instanceCarrying, type Reporter } from './build.js';
 import type { Lans } from './lans.js';
 import { contains, parseIp } from './net.js';
-import type { ClusterModel, RealServer, VirtualService } from './types.js';
+import type { ClusterModel, RealServer, VirtualService, VrrpAddress, VrrpInstance } from './types.js';
 
 export function checkCluster(model: ClusterModel, lans: Lans, r: Reporter): void {
   checkServices(model, r);
@@ -147,20 +147,34 @@ function checkRealServer(model: ClusterModel, lans: Lans, svc: VirtualService, r
   if (rs.method === 'nat') checkNatWayBack(model, lans, svc, rs, dirs, r);
 }
 
+type Floating = { v: VrrpInstance; a: VrrpAddress };
+const floatingIndex = new WeakMap<ClusterModel, Map<string, Floating[]>>();
+
+/** Floating addresses by director LAN (network key), computed once per model. */
+function floatingByLan(model: ClusterModel, lans: Lans): Map<string, Floating[]> {
+  let index = floatingIndex.get(model);
+  if (index) return index;
+  index = new Map();
+  const all = model.vrrp_instances.flatMap((v) => v.addresses.map((a) => ({ v, a, ip: parseIp(a.address) })));
+  for (const d of model.directors) {
+    for (const lan of lans.addrs(d)) {
+      if (index.has(lan.network)) continue;
+      index.set(lan.network, all.filter((f) => f.ip !== null && contains(lan.cidr, f.ip)).map(({ v, a }) => ({ v, a })));
+    }
+  }
+  floatingIndex.set(model, index);
+  return index;
+}
+
 /** The gateway a NAT realserver's replies take: a floating DIP on its LAN, or the single director's address. */
 export function natGateway(model: ClusterModel, lans: Lans, svc: VirtualService, rs: RealServer): { address?: string; problem?: string } {
   const ip = parseIp(rs.address)!;
   const dirs = carriers(model, svc.vip);
-  const rsLan = (d: string) => lans.addrs(d).find((x) => contains(x.cidr, ip));
-  const floating = model.vrrp_instances.flatMap((v) => v.addresses.map((a) => ({ v, a }))).filter(({ a }) => {
-    const aip = parseIp(a.address);
-    return aip !== null && dirs.some((d) => {
-      const lan = rsLan(d);
-      return lan !== undefined && contains(lan.cidr, aip);
-    });
-  });
+  const rsLans = dirs.map((d) => lans.addrs(d).find((x) => contains(x.cidr, ip))).filter((l) => l !== undefined);
+  const index = floatingByLan(model, lans);
+  const floating = rsLans.flatMap((l) => index.get(l.network) ?? []).filter((f) => f.a.address !== svc.vip);
   if (floating[0]) {
-    const vipInst = model.vrrp_instances.find((v) => v.addresses.some((a) => a.address === svc.vip));
+    const vipInst = svc.vip ? instanceCarrying(model, svc.vip) : undefined;
     if (vipInst && floating[0].v !== vipInst) {
       return { address: floating[0].a.address, problem: `its gateway ${floating[0].a.address} floats with vrrp_instance ${floating[0].v.name} but the VIP ${svc.vip} with ${vipInst.name}: they can end up on different directors; put both in one instance` };
     }
@@ -169,7 +183,7 @@ export function natGateway(model: ClusterModel, lans: Lans, svc: VirtualService,
   if (dirs.length > 1) {
     return { problem: `${dirs.length} directors can hold the VIP but no keepalived floating address (DIP) is on its LAN: its default route cannot follow the master; add a DIP to the vrrp_instance carrying ${svc.vip}` };
   }
-  const own = dirs[0] ? lans.addrs(dirs[0]).find((a) => contains(a.cidr, ip)) : undefined;
+  const own = rsLans[0];
   return own ? { address: own.address } : { problem: 'no director address on its LAN' };
 }
 

@@ -7,7 +7,7 @@ import { carriers } from './build.js';
 import { natGateway } from './checks.js';
 import { Lans } from './lans.js';
 import { desiredTable } from './table.js';
-import type { ClusterModel, Method } from './types.js';
+import type { ClusterModel, Method, RealServer, VirtualService } from './types.js';
 
 export interface AddressSpec {
   address: string;
@@ -58,22 +58,35 @@ function directorView(model: ClusterModel, host: string) {
   };
 }
 
+// Per model, built once: hostView is asked for every host of a cluster that may have thousands of members.
+const indexes = new WeakMap<ClusterModel, { lans: Lans; members: Map<string, { svc: VirtualService; rs: RealServer }[]> }>();
+
+function indexOf(model: ClusterModel) {
+  let ix = indexes.get(model);
+  if (!ix) {
+    const members = new Map<string, { svc: VirtualService; rs: RealServer }[]>();
+    for (const svc of model.virtual_services) {
+      for (const rs of svc.realservers) if (rs.host) members.set(rs.host, [...(members.get(rs.host) ?? []), { svc, rs }]);
+    }
+    ix = { lans: new Lans(model.interfaces), members };
+    indexes.set(model, ix);
+  }
+  return ix;
+}
+
 function realserverView(model: ClusterModel, host: string) {
-  const lans = new Lans(model.interfaces);
+  const { lans, members } = indexOf(model);
   const methods = new Set<Method>();
   const dr = new Set<string>();
   const tun = new Set<string>();
   const devs = new Set<string>();
   let gateway: string | null = null;
-  for (const svc of model.virtual_services) {
-    for (const rs of svc.realservers) {
-      if (rs.host !== host) continue;
-      methods.add(rs.method);
-      const dev = lans.addrs(host).find((a) => a.address === rs.address)?.dev;
-      if (dev) devs.add(dev);
-      if (rs.method === 'nat') gateway ??= natGateway(model, lans, svc, rs).address ?? null;
-      else if (svc.vip) (rs.method === 'dr' ? dr : tun).add(svc.vip);
-    }
+  for (const { svc, rs } of members.get(host) ?? []) {
+    methods.add(rs.method);
+    const dev = lans.addrs(host).find((a) => a.address === rs.address)?.dev;
+    if (dev) devs.add(dev);
+    if (rs.method === 'nat') gateway ??= natGateway(model, lans, svc, rs).address ?? null;
+    else if (svc.vip) (rs.method === 'dr' ? dr : tun).add(svc.vip);
   }
   // ARP sysctls concern IPv4 VIPs only (IPv6 neighbour discovery answers for the receiving interface only).
   const direct = [...dr, ...tun].some((v) => !v.includes(':'));
