@@ -209,3 +209,46 @@ describe('serialiser', () => {
     expect(tableText(b)).toBe(tableText(a));
   });
 });
+
+describe('planner equality agrees with verify', () => {
+  it('sameDest/sameServiceSettings hold exactly when destDiffs/serviceDiffs are empty', async () => {
+    const { sameDest, sameServiceSettings, destDiffs, serviceDiffs, normalizeDest, normalizeService } = await import('../../src/lvs/ipvs/compare.js');
+    const vs = { kind: 'tcp' as const, port: 80 };
+    const dests = [
+      { address: '10.0.0.1', port: 80, method: 'dr' as const, weight: 1 },
+      { address: '10.0.0.1', port: 80, method: 'dr' as const, weight: 1, upperThreshold: 0 },
+      { address: '10.0.0.1', port: 80, method: 'nat' as const, weight: 1 },
+      { address: '10.0.0.1', port: 80, method: 'local' as const, weight: 1 },
+      { address: '10.0.0.1', port: 80, method: 'dr' as const, weight: 2, lowerThreshold: 5 },
+      { address: '10.0.0.1', port: 80, method: 'tun' as const, weight: 1 },
+      { address: '10.0.0.1', port: 80, method: 'tun' as const, weight: 1, tunType: 'ipip' as const, tunCsum: 'csum' as const },
+      { address: '10.0.0.1', port: 80, method: 'tun' as const, weight: 1, tunType: 'gue' as const, tunPort: 6080 },
+      { address: '10.0.0.1', port: 80, method: 'tun' as const, weight: 1, tunType: 'gue' as const, tunPort: 6081, tunCsum: 'remcsum' as const },
+    ];
+    let pairs = 0;
+    for (const w of dests) {
+      if (w.method === 'local') continue;
+      for (const g of dests) {
+        expect(sameDest(w, g), `${JSON.stringify(w)} vs ${JSON.stringify(g)}`).toBe(destDiffs(normalizeDest(vs, w), normalizeDest(vs, g)).length === 0);
+        pairs++;
+      }
+    }
+    expect(pairs).toBe(72);
+    const base = { kind: 'tcp' as const, family: 'inet' as const, address: '10.0.0.1', port: 80, destinations: [] };
+    const services = [
+      { ...base, scheduler: 'wlc', schedFlags: [], ops: false },
+      { ...base, scheduler: 'sh', schedFlags: ['sh-port', 'sh-fallback'], ops: false },
+      { ...base, scheduler: 'sh', schedFlags: ['sh-fallback', 'sh-port'], ops: false },
+      { ...base, scheduler: 'wlc', schedFlags: [], ops: false, persistence: { timeout: 360 } },
+      { ...base, scheduler: 'wlc', schedFlags: [], ops: false, persistence: { timeout: 360, netmask: '255.255.255.255' } },
+      { ...base, scheduler: 'wlc', schedFlags: [], ops: false, persistence: { timeout: 360, netmask: '255.255.0.0' }, pe: 'sip' },
+      { ...base, scheduler: 'wlc', schedFlags: [], ops: false, pe: 'sip' },
+      { ...base, scheduler: 'wlc', schedFlags: [], ops: true },
+    ];
+    for (const w of services) {
+      for (const g of services) {
+        expect(sameServiceSettings(w, g)).toBe(serviceDiffs(normalizeService(w), normalizeService(g)).length === 0);
+      }
+    }
+  });
+});

@@ -9,10 +9,18 @@ import type { AddressFamily, Destination, VirtualService } from './types.js';
 /** RFC 5952 text of an IPv6 address (lowercase, no leading zeros, longest zero run as `::`). Others unchanged. */
 export function normalizeAddress(address: string): string {
   if (!address.includes(':')) return address;
-  const groups = expandIpv6(address);
-  if (!groups) return address.toLowerCase();
-  return compressIpv6(groups);
+  let done = v6Cache.get(address);
+  if (done === undefined) {
+    const groups = expandIpv6(address);
+    done = groups ? compressIpv6(groups) : address.toLowerCase();
+    // Bounded: a big table repeats the same few thousand addresses; a cleared cache only costs time.
+    if (v6Cache.size >= 50_000) v6Cache.clear();
+    v6Cache.set(address, done);
+  }
+  return done;
 }
+
+const v6Cache = new Map<string, string>();
 
 function expandIpv6(text: string): number[] | undefined {
   let s = text.toLowerCase();

@@ -23,9 +23,12 @@ export class IpvsUnavailableError extends Error {
 
 const CANT_INIT = /Can't initialize ipvs:[^\n]*/;
 
-/** The first line of ipvsadm's "ip_vs unusable" complaint, if the text carries one. */
+/**
+ * The first line of ipvsadm's "ip_vs unusable" complaint, if the text carries one. It comes first (ipvsadm
+ * fails before printing anything else), so only the head of a possibly huge listing is searched.
+ */
 export function ipvsUnavailableMessage(text: string): string | undefined {
-  return CANT_INIT.exec(text)?.[0].trim();
+  return CANT_INIT.exec(text.length > 4096 ? text.slice(0, 4096) : text)?.[0].trim();
 }
 
 export interface Line {
@@ -34,17 +37,44 @@ export interface Line {
   tokens: string[];
 }
 
-/** Non-blank lines with their 1-based numbers, split on any whitespace (columns are not fixed, §2.6). */
+/** Split on blanks (spaces, tabs, a stray CR): columns are not fixed-width (§2.6). A plain loop: hot path. */
+export function tokenize(s: string): string[] {
+  const out: string[] = [];
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    let c = s.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 13) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n && (c = s.charCodeAt(i)) !== 32 && c !== 9 && c !== 13) i++;
+    out.push(s.slice(start, i));
+  }
+  return out;
+}
+
+/** Non-blank lines with their 1-based numbers and tokens. */
 export function splitLines(text: string): Line[] {
   const out: Line[] = [];
   const raw = text.split('\n');
   for (let i = 0; i < raw.length; i++) {
-    const t = raw[i]!;
-    const tokens = t.trim().split(/\s+/);
-    if (tokens[0] === '') continue;
-    out.push({ no: i + 1, text: t, tokens });
+    const tokens = tokenize(raw[i]!);
+    if (tokens.length) out.push({ no: i + 1, text: raw[i]!, tokens });
   }
   return out;
+}
+
+/** Digits only, as a number; -1 otherwise. Cheaper than a regex on 100,000-line listings. */
+export function digits(s: string): number {
+  const n = s.length;
+  if (n === 0 || n > 15) return -1;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+  }
+  return Number(s);
 }
 
 const UINT = /^\d+$/;
@@ -52,15 +82,25 @@ const INT = /^-?\d+$/;
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 export function isIpLiteral(address: string): boolean {
-  return IPV4.test(address) || (address.includes(':') && /^[0-9a-fA-F:.%]+$/.test(address));
+  const c = address.charCodeAt(address.length - 1);
+  // Host names end in a letter or a dot; addresses in a digit (IPv4) or a hex digit/colon (IPv6).
+  if (!address.includes(':')) return c >= 48 && c <= 57 && IPV4.test(address);
+  return (address.includes(':') && /^[0-9a-fA-F:.%]+$/.test(address));
 }
 
 export function uint(token: string | undefined, line: Line, what: string): number {
+  const v = token === undefined ? -1 : digits(token);
+  if (v >= 0) return v;
   if (token === undefined || !UINT.test(token)) throw new IpvsParseError(line.no, line.text, `expected ${what}, got ${token ?? 'end of line'}`);
   return Number(token);
 }
 
 export function int(token: string | undefined, line: Line, what: string): number {
+  if (token !== undefined) {
+    const negative = token.charCodeAt(0) === 45;
+    const v = digits(negative ? token.slice(1) : token);
+    if (v >= 0) return negative ? -v : v;
+  }
   if (token === undefined || !INT.test(token)) throw new IpvsParseError(line.no, line.text, `expected ${what}, got ${token ?? 'end of line'}`);
   return Number(token);
 }
@@ -112,7 +152,8 @@ export function endpoint(text: string, line: Line): Endpoint {
   if (!address) throw new IpvsParseError(line.no, line.text, `expected an address, got ${text}`);
   const numeric = isIpLiteral(address);
   if (port === undefined) return { address, port: 0, hasPort: false, numeric };
-  if (UINT.test(port) && Number(port) <= 65535) return { address, port: Number(port), hasPort: true, numeric };
+  const num = digits(port);
+  if (num >= 0 && num <= 65535) return { address, port: num, hasPort: true, numeric };
   if (/^[A-Za-z][\w.+-]*$/.test(port)) return { address, port: 0, portName: port, hasPort: true, numeric: false };
   throw new IpvsParseError(line.no, line.text, `bad port in ${text}`);
 }

@@ -5,7 +5,7 @@ import {
   IpvsUnavailableError,
   serviceHead,
   serviceOptions,
-  splitLines,
+  tokenize,
   trafficStats,
   uint,
   int,
@@ -59,30 +59,38 @@ export function parseList(text: string): IpvsListing {
   const counters: CounterListing['services'] = [];
   let current: PartialTable['services'][number] | CounterListing['services'][number] | undefined;
 
-  for (const line of splitLines(text)) {
-    const t = line.tokens;
-    const trimmed = line.text.trim();
-    const banner = BANNER.exec(trimmed);
-    if (banner) {
+  const raw = text.split('\n');
+  for (let i = 0; i < raw.length; i++) {
+    const t = tokenize(raw[i]!);
+    if (!t.length) continue;
+    const line: Line = { no: i + 1, text: raw[i]!, tokens: t };
+    if (t[0] === '->') {
+      if (t[1] === 'RemoteAddress:Port') {
+        if (t[2] === 'Uthreshold') format = 'thresholds';
+        else if (t[2] === 'Weight' && t[3] === 'PersistConn') format = 'persistent-conn';
+        else if (t[3] === 'TunnelInfo') format = 'tun-info';
+        continue;
+      }
+      if (!current) throw new IpvsParseError(line.no, line.text, 'destination line before any service line');
+      const ep = endpoint(t[1] ?? '', line);
+      if (!ep.numeric) numeric = false;
+      if (format === 'stats' || format === 'rate') {
+        const d: CounterListing['services'][number]['destinations'][number] = { address: ep.address, port: ep.port, stats: trafficStats(t.slice(2), line) };
+        if (ep.portName) d.portName = ep.portName;
+        (current as CounterListing['services'][number]).destinations.push(d);
+      } else {
+        const d = destFields(format, t, line, ep.address, ep.port);
+        if (ep.portName) d.portName = ep.portName;
+        (current as PartialTable['services'][number]).destinations.push(d);
+      }
+    } else if (t[0] === 'IP' && t[1] === 'Virtual') {
+      const banner = BANNER.exec(raw[i]!.trim());
+      if (!banner) throw new IpvsParseError(line.no, line.text, 'unreadable banner');
       version = banner[1];
       connTableSize = Number(banner[2]);
     } else if (t[0] === 'Prot') {
       if (t[2] === 'Conns') format = 'stats';
       else if (t[2] === 'CPS') format = 'rate';
-    } else if (t[0] === '->' && t[1] === 'RemoteAddress:Port') {
-      if (t[2] === 'Uthreshold') format = 'thresholds';
-      else if (t[2] === 'Weight' && t[3] === 'PersistConn') format = 'persistent-conn';
-      else if (t[3] === 'TunnelInfo') format = 'tun-info';
-    } else if (t[0] === '->') {
-      if (!current) throw new IpvsParseError(line.no, line.text, 'destination line before any service line');
-      const ep = endpoint(t[1] ?? '', line);
-      if (!ep.numeric) numeric = false;
-      const base = { address: ep.address, port: ep.port, ...(ep.portName ? { portName: ep.portName } : {}) };
-      if (format === 'stats' || format === 'rate') {
-        (current as CounterListing['services'][number]).destinations.push({ ...base, stats: trafficStats(t.slice(2), line) });
-      } else {
-        (current as PartialTable['services'][number]).destinations.push({ ...base, ...destFields(format, t.slice(2), line) });
-      }
     } else {
       const { head, used, numeric: n } = serviceHead(line);
       if (!n) numeric = false;
@@ -114,7 +122,6 @@ export function parseTable(text: string): IpvsTable {
   return table;
 }
 
-type DestSpec = Omit<PartialDestination, 'address' | 'port' | 'portName'>;
 
 function method(token: string | undefined, line: Line): ForwardMethod {
   const m = token === undefined ? undefined : METHODS[token];
@@ -122,50 +129,60 @@ function method(token: string | undefined, line: Line): ForwardMethod {
   return m;
 }
 
+/** `n` counts every token of the line, `->` and the address included. */
 function expectCount(tokens: string[], n: number, line: Line): void {
-  if (tokens.length !== n) throw new IpvsParseError(line.no, line.text, `expected ${n} columns after the address, got ${tokens.length}`);
+  if (tokens.length !== n) throw new IpvsParseError(line.no, line.text, `expected ${n - 2} columns after the address, got ${tokens.length - 2}`);
 }
 
-function destFields(format: SpecFormat, t: string[], line: Line): DestSpec {
+/** Columns after `->` and the address, per format. Objects get their fields in one order (one hidden class). */
+function destFields(format: SpecFormat, tokens: string[], line: Line, address: string, port: number): PartialDestination {
+  const t = tokens;
   switch (format) {
     case 'list':
-      expectCount(t, 4, line);
+      expectCount(t, 6, line);
       return {
-        method: method(t[0], line),
-        weight: int(t[1], line, 'a weight'),
-        counters: { activeConn: uint(t[2], line, 'ActiveConn'), inactConn: uint(t[3], line, 'InActConn') },
+        address,
+        port,
+        method: method(t[2], line),
+        weight: int(t[3], line, 'a weight'),
+        counters: { activeConn: uint(t[4], line, 'ActiveConn'), inactConn: uint(t[5], line, 'InActConn') },
       };
     case 'thresholds': {
       // No method or weight in this format: the caller merges it with -Sn (thresholds are not saved there).
-      expectCount(t, 4, line);
-      const d: DestSpec = {
-        counters: { activeConn: uint(t[2], line, 'ActiveConn'), inactConn: uint(t[3], line, 'InActConn') },
+      expectCount(t, 6, line);
+      const d: PartialDestination = {
+        address,
+        port,
+        counters: { activeConn: uint(t[4], line, 'ActiveConn'), inactConn: uint(t[5], line, 'InActConn') },
       };
-      const upper = uint(t[0], line, 'Uthreshold');
-      const lower = uint(t[1], line, 'Lthreshold');
+      const upper = uint(t[2], line, 'Uthreshold');
+      const lower = uint(t[3], line, 'Lthreshold');
       if (upper) d.upperThreshold = upper;
       if (lower) d.lowerThreshold = lower;
       return d;
     }
     case 'persistent-conn':
-      expectCount(t, 4, line);
+      expectCount(t, 6, line);
       return {
-        weight: int(t[0], line, 'a weight'),
+        address,
+        port,
+        weight: int(t[2], line, 'a weight'),
         counters: {
-          persistConn: uint(t[1], line, 'PersistConn'),
-          activeConn: uint(t[2], line, 'ActiveConn'),
-          inactConn: uint(t[3], line, 'InActConn'),
+          persistConn: uint(t[3], line, 'PersistConn'),
+          activeConn: uint(t[4], line, 'ActiveConn'),
+          inactConn: uint(t[5], line, 'InActConn'),
         },
       };
-    case 'tun-info': {
-      expectCount(t, 5, line);
+    case 'tun-info':
+      expectCount(t, 7, line);
       return {
-        method: method(t[0], line),
-        ...tunnelInfo(t[1]!, line),
-        weight: int(t[2], line, 'a weight'),
-        counters: { activeConn: uint(t[3], line, 'ActiveConn'), inactConn: uint(t[4], line, 'InActConn') },
+        address,
+        port,
+        method: method(t[2], line),
+        ...tunnelInfo(t[3]!, line),
+        weight: int(t[4], line, 'a weight'),
+        counters: { activeConn: uint(t[5], line, 'ActiveConn'), inactConn: uint(t[6], line, 'InActConn') },
       };
-    }
   }
 }
 

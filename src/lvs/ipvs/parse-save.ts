@@ -6,7 +6,7 @@ import {
   ipvsUnavailableMessage,
   IpvsUnavailableError,
   normalizeNetmask,
-  splitLines,
+  tokenize,
   uint,
   type Line,
   type ServiceHead,
@@ -24,9 +24,14 @@ export function parseSave(text: string): IpvsTable {
   const services: VirtualService[] = [];
   const byKey = new Map<string, VirtualService>();
   let numeric = true;
-  for (const line of splitLines(text)) {
-    if (line.tokens[0]!.startsWith('#')) continue;
-    const tokens = line.tokens.filter((t) => t !== 'ipvsadm');
+  let lastKey = '';
+  let last: VirtualService | undefined;
+  const raw = text.split('\n');
+  for (let i = 0; i < raw.length; i++) {
+    const all = tokenize(raw[i]!);
+    if (!all.length || all[0]!.startsWith('#')) continue;
+    const line: Line = { no: i + 1, text: raw[i]!, tokens: all };
+    const tokens = all.includes('ipvsadm') ? all.filter((t) => t !== 'ipvsadm') : all;
     const cmd = tokens[0];
     const opts = options(tokens.slice(1), line);
     if (opts.numeric === false) numeric = false;
@@ -36,8 +41,14 @@ export function parseSave(text: string): IpvsTable {
       if (byKey.has(key)) throw new IpvsParseError(line.no, line.text, `${describeService(vs)} is added twice`);
       byKey.set(key, vs);
       services.push(vs);
+      lastKey = key;
+      last = vs;
     } else if (cmd === '-a' || cmd === '--add-server') {
-      const vs = byKey.get(serviceKey(opts.head));
+      // -S lists a service's destinations right after it: skip the key lookup while that holds.
+      const key = sameHead(last, opts.head) ? lastKey : serviceKey(opts.head);
+      const vs = key === lastKey ? last : byKey.get(key);
+      lastKey = key;
+      last = vs;
       if (!vs) throw new IpvsParseError(line.no, line.text, `destination for ${describeService(opts.head)}, which is not added above`);
       if (!opts.dest) throw new IpvsParseError(line.no, line.text, 'destination line without -r');
       // DR and TUN destinations of address services always use the service port (ipvsadm overwrites it).
@@ -128,6 +139,10 @@ function options(t: string[], line: Line): Parsed {
     if (extra.tunCsum) dest.tunCsum = extra.tunCsum;
   }
   return { head, svc, ...(dest ? { dest } : {}), destPortGiven, numeric };
+}
+
+function sameHead(vs: VirtualService | undefined, h: ServiceHead): boolean {
+  return !!vs && vs.kind === h.kind && vs.address === h.address && vs.port === h.port && vs.fwmark === h.fwmark && vs.family === h.family && vs.portName === h.portName;
 }
 
 function tunType(v: string, line: Line): TunnelType {

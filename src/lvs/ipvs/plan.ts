@@ -1,5 +1,5 @@
-import { normalizeService, serviceDiffs, destDiffs } from './compare.js';
-import { destKey, serviceKey } from './keys.js';
+import { effectivePort, normalizeDest, normalizeService, sameDest, sameServiceSettings } from './compare.js';
+import { formatAddrPort, normalizeAddress, serviceKey } from './keys.js';
 import type { ServiceHead } from './parse-common.js';
 import type { IpvsOp } from './serialize.js';
 import type { Destination, IpvsTable, IpvsTimeouts, VirtualService } from './types.js';
@@ -44,8 +44,9 @@ export function isEmptyPlan(p: IpvsPlan): boolean {
  * edited in place with its full spec.
  */
 export function planIpvs(desired: IpvsTable, current: IpvsTable, opts: PlanIpvsOptions): IpvsPlan {
-  const want = new Map(desired.services.map((s) => [serviceKey(s), normalizeService(s)]));
-  const have = new Map(current.services.map((s) => [serviceKey(s), normalizeService(s)]));
+  // Compared on the raw entries (allocation-free); only what goes into an op is normalised.
+  const want = new Map(desired.services.map((s) => [serviceKey(s), s]));
+  const have = new Map(current.services.map((s) => [serviceKey(s), s]));
   const owned = opts.only ? new Set(opts.only) : undefined;
   const deletes: IpvsOp[] = [];
   const edits: IpvsOp[] = [];
@@ -54,7 +55,8 @@ export function planIpvs(desired: IpvsTable, current: IpvsTable, opts: PlanIpvsO
   const drain: DrainTarget[] = [];
   const afterDrain: IpvsOp[] = [];
 
-  const removeDest = (vs: VirtualService, d: Destination, thenDeleteService: boolean): boolean => {
+  const removeDest = (vs: VirtualService, raw: Destination, thenDeleteService: boolean): boolean => {
+    const d = normalizeDest(vs, raw);
     const conns = (d.counters?.activeConn ?? 0) + (d.counters?.inactConn ?? 0);
     // UDP and one-packet scheduling keep no connection state worth waiting for.
     const waits = opts.drain && vs.kind !== 'udp' && !vs.ops && (conns > 0 || d.weight > 0 || !d.counters);
@@ -75,24 +77,25 @@ export function planIpvs(desired: IpvsTable, current: IpvsTable, opts: PlanIpvsO
     (drained ? afterDrain : deletes).push({ op: 'delete-service', service: head(cur) });
   }
 
-  for (const [key, vs] of want) {
+  for (const [key, raw] of want) {
     const cur = have.get(key);
     if (!cur) {
+      const vs = normalizeService(raw);
       adds.push({ op: 'add-service', service: vs });
       for (const d of vs.destinations) adds.push({ op: 'add-dest', service: head(vs), dest: d });
       continue;
     }
-    if (serviceDiffs(vs, cur).length) edits.push({ op: 'edit-service', service: vs });
-    const curDests = new Map(cur.destinations.map((d) => [destKey(d), d]));
-    const wantKeys = new Set<string>();
-    for (const d of vs.destinations) {
-      const k = destKey(d);
-      wantKeys.add(k);
+    if (!sameServiceSettings(raw, cur)) edits.push({ op: 'edit-service', service: normalizeService(raw) });
+    const curDests = new Map(cur.destinations.map((d) => [destIdentity(cur, d), d]));
+    const seen = new Set<string>();
+    for (const d of raw.destinations) {
+      const k = destIdentity(raw, d);
+      seen.add(k);
       const c = curDests.get(k);
-      if (!c) adds.push({ op: 'add-dest', service: head(vs), dest: d });
-      else if (destDiffs(d, c).length) edits.push({ op: 'edit-dest', service: head(vs), dest: d });
+      if (!c) adds.push({ op: 'add-dest', service: head(raw), dest: normalizeDest(raw, d) });
+      else if (!sameDest(d, c)) edits.push({ op: 'edit-dest', service: head(raw), dest: normalizeDest(raw, d) });
     }
-    for (const [k, c] of curDests) if (!wantKeys.has(k)) removeDest(cur, c, false);
+    for (const [k, c] of curDests) if (!seen.has(k)) removeDest(cur, c, false);
   }
 
   // Deletes first (they may free what an add needs), quiesce last so drains start as late as possible.
@@ -107,6 +110,11 @@ export function planIpvs(desired: IpvsTable, current: IpvsTable, opts: PlanIpvsO
   return plan;
 }
 
+/** A destination's identity inside its service: normalised address and the port IPVS really uses. */
+function destIdentity(vs: VirtualService, d: Destination): string {
+  return formatAddrPort(normalizeAddress(d.address), d.portName ?? effectivePort(vs, d));
+}
+
 /** 0 in a declared timeout means "leave it", as it does for `ipvsadm --set`. */
 function timeoutChange(want: IpvsTimeouts | undefined, got: IpvsTimeouts | undefined): IpvsTimeouts | undefined {
   if (!want) return undefined;
@@ -116,5 +124,5 @@ function timeoutChange(want: IpvsTimeouts | undefined, got: IpvsTimeouts | undef
 
 function head(vs: VirtualService): ServiceHead {
   if (vs.kind === 'fwmark') return { kind: vs.kind, family: vs.family, fwmark: vs.fwmark ?? 0 };
-  return { kind: vs.kind, family: vs.family, address: vs.address ?? '', port: vs.port ?? 0 };
+  return { kind: vs.kind, family: vs.family, address: normalizeAddress(vs.address ?? ''), port: vs.port ?? 0 };
 }

@@ -87,11 +87,12 @@ export function toRestoreLines(ops: IpvsOp[]): string[] {
  */
 export function tableText(table: IpvsTable): string {
   const lines: string[] = [];
-  const services = [...table.services].sort((a, b) => cmp(serviceKey(a), serviceKey(b)));
-  for (const vs of services) {
+  // Keys computed once, not in the comparator: 100,000 destinations would mean millions of key builds.
+  const services = table.services.map((vs) => ({ key: serviceKey(vs), vs })).sort((a, b) => cmp(a.key, b.key));
+  for (const { vs } of services) {
     lines.push(restoreLine({ op: 'add-service', service: vs }));
-    const dests = [...vs.destinations].sort((a, b) => cmp(destKey(a), destKey(b)));
-    for (const d of dests) lines.push(restoreLine({ op: 'add-dest', service: vs, dest: d }));
+    const dests = vs.destinations.map((d) => ({ key: destKey(d), d })).sort((a, b) => cmp(a.key, b.key));
+    for (const { d } of dests) lines.push(restoreLine({ op: 'add-dest', service: vs, dest: d }));
   }
   return lines.length ? lines.join('\n') + '\n' : '';
 }
