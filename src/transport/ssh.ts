@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { constants as osConstants, homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { Client, utils, type AnyAuthMethod, type AuthenticationType, type ClientChannel, type ConnectConfig } from 'ssh2';
+import ssh2, { type AnyAuthMethod, type AuthenticationType, type Client as SshClient, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { RemoteCommandError, UnreachableError } from '../errors.js';
 import type { Connection, ExecOptions, ExecResult } from '../types.js';
 import { commandLine, SudoConversation, type BecomeConfig } from './become.js';
@@ -14,6 +14,10 @@ import { Semaphore } from './semaphore.js';
  * SSH over ssh2 (the only file that imports it). One Client per host for the whole run; commands are exec
  * channels multiplexed on it, at most `maxChannels` at once. Jump hosts are chained with forwardOut.
  */
+
+// ssh2 is CommonJS: Node's ESM loader only sees its default export, so take the parts from there.
+const { Client, utils } = ssh2;
+type Client = SshClient;
 
 export interface SshTarget {
   /** Inventory host name: what errors and reports call the host. */
@@ -48,6 +52,8 @@ export interface ConnectOptions {
 }
 
 export const DEFAULT_MAX_CHANNELS = 8;
+// About 1.3 s in all: long enough for sshd to reap closed sessions, short enough to fail a refusing server.
+const OPEN_RETRY_DELAYS_MS = [5, 10, 20, 40, 80, 150, 300, 700];
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 // ssh2's default host key order; a host's already-known key types are moved to the front (as ssh(1) does),
 // so a server with several keys shows the one known_hosts can vouch for.
@@ -148,6 +154,8 @@ function openClient(t: SshTarget, sock: Duplex | undefined, opts: ConnectOptions
     });
     try {
       client.connect(config);
+      // Many small request/reply packets: without this, Nagle and delayed ACKs add ~40 ms to each exec.
+      client.setNoDelay(true);
     } catch (e) {
       onError(e as Error);
     }
@@ -218,6 +226,9 @@ class SshConnection implements Connection {
     for (const h of hops) h.on('close', lost('a jump host connection closed'));
   }
 
+  /** Channel opens sshd refused and lvsible retried (sessions not yet reaped on the server). */
+  retries = 0;
+
   /** Most channels this connection ever had open at once. */
   get peakChannels(): number {
     return this.slots.peak;
@@ -278,8 +289,14 @@ class SshConnection implements Connection {
         }, timeoutMs);
       }
 
-      this.client.exec(plan.line, (e, stream) => {
+      const open = (attempt: number) => this.client.exec(plan.line, (e, stream) => {
         if (e) {
+          // sshd frees a session slot a moment after the channel closes, so a new channel can be refused
+          // even below MaxSessions: retry briefly (bounded) before calling it a failure.
+          if (!this.dead && !settled && attempt < OPEN_RETRY_DELAYS_MS.length && /open failed/i.test(e.message)) {
+            this.retries++;
+            return void setTimeout(() => open(attempt + 1), OPEN_RETRY_DELAYS_MS[attempt]);
+          }
           release();
           return abort(this.dead ?? new UnreachableError(this.t.name, `cannot open an SSH channel: ${e.message}`));
         }
@@ -327,6 +344,7 @@ class SshConnection implements Connection {
         });
         if (!sudo) stream.end(opts.stdin ?? '');
       });
+      open(0);
     });
   }
 

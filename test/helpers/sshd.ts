@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +58,8 @@ export async function startSshd(opts: SshdOptions = {}): Promise<SshdHandle> {
   if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
 
   const dir = mkdtempSync(join(tmpdir(), 'lvsible-sshd-'));
+  // sshd reads authorized_keys as the user logging in: other test users (lvsible-test) must reach it.
+  chmodSync(dir, 0o755);
   try {
     const hostKey = join(dir, 'ssh_host_ed25519_key');
     await keygen(hostKey, '');
@@ -66,7 +68,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<SshdHandle> {
     await keygen(privateKeyPath, '');
     const publicKey = readFileSync(`${privateKeyPath}.pub`, 'utf8').trim();
     const authorizedKeys = join(dir, 'authorized_keys');
-    writeFileSync(authorizedKeys, `${publicKey}\n`, { mode: 0o600 });
+    writeFileSync(authorizedKeys, `${publicKey}\n`, { mode: 0o644 });
 
     // A port picked by the kernel can be taken again before sshd binds it: retry a few times.
     let lastErr: unknown;

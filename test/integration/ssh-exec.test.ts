@@ -66,7 +66,7 @@ describe('exec over a real sshd', () => {
   it('without the cap, sshd refuses channels beyond MaxSessions (the cap is what makes the above pass)', async () => {
     const uncapped = await connect(targetFor(sshd), { maxChannels: 20 });
     try {
-      const settled = await Promise.allSettled(Array.from({ length: 20 }, () => uncapped.exec('sleep 0.5')));
+      const settled = await Promise.allSettled(Array.from({ length: 20 }, () => uncapped.exec('sleep 4')));
       const refused = settled.filter((s) => s.status === 'rejected');
       expect(refused.length).toBeGreaterThan(0);
       expect(String((refused[0] as PromiseRejectedResult).reason)).toMatch(/cannot open an SSH channel/);
