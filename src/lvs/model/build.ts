@@ -163,7 +163,7 @@ function buildService(vs: RawVirtualService, path: PathSegment[], model: Cluster
   if (vs.sorry_server && parseIp(vs.sorry_server.address)?.family !== family) {
     r.error([...path, 'sorry_server', 'address'], `sorry server "${vs.sorry_server.address}" must be an ${fam(family)} address like the service`);
   }
-  const defaultCheck = normalizeCheck(vs.health_check);
+  const defaultCheck = normalizeCheck(vs.health_check, [...path, 'health_check'], r);
   svc.realservers = vs.realservers
     .map((rs, j) => buildRealServer(rs, [...path, 'realservers', j], svc, defaultCheck, model, lans, known, r))
     .filter((x): x is RealServer => x !== null);
@@ -176,8 +176,20 @@ function sorry(s: NonNullable<RawVirtualService['sorry_server']>, vport: number)
   return { address: canonicalIp(s.address), port, method: s.method ?? (port !== vport ? 'nat' : 'dr') };
 }
 
-export function normalizeCheck(c: RawVirtualService['health_check']): HealthCheck | null {
+const CHECK_FIELDS: Record<string, string[]> = {
+  TCP_CHECK: ['connect_port', 'connect_ip', 'connect_timeout', 'retry', 'delay_before_retry'],
+  HTTP_GET: ['connect_port', 'connect_ip', 'connect_timeout', 'retry', 'delay_before_retry', 'path', 'status_code', 'virtualhost'],
+  MISC_CHECK: ['misc_path', 'misc_timeout', 'misc_dynamic'],
+};
+CHECK_FIELDS.SSL_GET = CHECK_FIELDS.HTTP_GET!;
+
+export function normalizeCheck(c: RawVirtualService['health_check'], path: PathSegment[], r: Reporter): HealthCheck | null {
   if (!c) return null;
+  const allowed = CHECK_FIELDS[c.type] ?? [];
+  for (const k of Object.keys(c)) {
+    if (k !== 'type' && !allowed.includes(k)) r.error([...path, k], `${k} does not apply to ${c.type} (it takes: ${allowed.join(', ')})`);
+  }
+  if (c.type === 'MISC_CHECK' && c.misc_path === undefined) r.error(path, 'MISC_CHECK needs misc_path (the command to run)');
   if (c.type === 'HTTP_GET' || c.type === 'SSL_GET') return { path: '/', status_code: 200, ...c } as HealthCheck;
   return c as unknown as HealthCheck;
 }
@@ -217,7 +229,7 @@ function buildRealServer(
   if (rs.u_threshold && rs.l_threshold !== undefined && rs.l_threshold >= rs.u_threshold) {
     r.error([...path, 'l_threshold'], `l_threshold (${rs.l_threshold}) must be below u_threshold (${rs.u_threshold})`);
   }
-  const check = rs.health_check === undefined ? defaultCheck : normalizeCheck(rs.health_check);
+  const check = rs.health_check === undefined ? defaultCheck : normalizeCheck(rs.health_check, [...path, 'health_check'], r);
   return {
     host: rs.host,
     address,

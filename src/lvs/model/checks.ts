@@ -21,6 +21,15 @@ const serviceKey = (s: VirtualService) => (s.protocol === 'fwmark' ? `fwmark ${s
 function checkServices(model: ClusterModel, r: Reporter): void {
   const seen = new Map<string, VirtualService>();
   for (const svc of model.virtual_services) {
+    const ss = svc.sorry_server;
+    if (ss && ss.method !== 'nat' && ss.port !== svc.port) {
+      r.error([...svc.path, 'sorry_server', 'port'], `sorry server port ${ss.port} differs from the virtual port ${svc.port} but its method is ${ss.method.toUpperCase()}: only NAT can change ports (keepalived resets it)`);
+    }
+    if (model.manager === 'ipvsadm') {
+      const checked = svc.realservers.find((x) => x.health_check);
+      if (checked) r.warn(checked.path, `health checks run only when keepalived programs IPVS (manager: keepalived); with manager ipvsadm they are ignored`);
+      if (ss) r.warn([...svc.path, 'sorry_server'], 'a sorry server needs keepalived (manager: keepalived); with manager ipvsadm it is ignored');
+    }
     const key = serviceKey(svc);
     const first = seen.get(key);
     if (first) r.error(svc.path, `virtual service ${key} is declared twice (first as "${first.name}" at ${r.where(first.path)}): IPVS has one entry per protocol, VIP and port`);

@@ -18,43 +18,30 @@ const checkCommon = {
   delay_before_retry: { type: 'integer', minimum: 0, description: 'Seconds between retries.' },
 };
 
+// One object schema for every check kind (which fields go with which kind is checked in build.ts): a
+// oneOf per kind would answer one mistake with an error from every other branch.
 export const healthCheckSchema = {
   description: 'keepalived health check of a realserver; `false` disables checking (the realserver is always in).',
-  anyOf: [
-    { type: 'boolean', const: false, description: 'No health check.' },
-    {
-      type: 'object',
-      description: 'TCP_CHECK: the realserver is up while its port accepts connections.',
-      additionalProperties: false,
-      required: ['type'],
-      properties: { type: { const: 'TCP_CHECK', description: 'Check kind.' }, ...checkCommon },
-    },
-    {
-      type: 'object',
-      description: 'HTTP_GET / SSL_GET: the realserver is up while the URL answers with the expected status.',
-      additionalProperties: false,
-      required: ['type'],
-      properties: {
-        type: { enum: ['HTTP_GET', 'SSL_GET'], description: 'Check kind.' },
-        path: { type: 'string', pattern: '^/[^\\s"{}#!]*$', description: 'URL path to request (default /).' },
-        status_code: { type: 'integer', minimum: 100, maximum: 599, description: 'Expected HTTP status (default 200).' },
-        virtualhost: { ...word, description: 'Host header to send.' },
-        ...checkCommon,
+  type: ['object', 'boolean'],
+  if: { type: 'boolean' },
+  then: { const: false, description: 'No health check.' },
+  else: {
+    additionalProperties: false,
+    required: ['type'],
+    properties: {
+      type: {
+        enum: ['TCP_CHECK', 'HTTP_GET', 'SSL_GET', 'MISC_CHECK'],
+        description: 'TCP_CHECK: the port accepts connections; HTTP_GET/SSL_GET: the URL answers the expected status; MISC_CHECK: a script exits 0.',
       },
+      ...checkCommon,
+      path: { type: 'string', pattern: '^/[^\\s"{}#!]*$', description: 'HTTP_GET/SSL_GET: URL path to request (default /).' },
+      status_code: { type: 'integer', minimum: 100, maximum: 599, description: 'HTTP_GET/SSL_GET: expected HTTP status (default 200).' },
+      virtualhost: { ...word, description: 'HTTP_GET/SSL_GET: Host header to send.' },
+      misc_path: { type: 'string', pattern: '^[^"\\n{}#!]+$', description: 'MISC_CHECK: command line run on the director.' },
+      misc_timeout: { type: 'integer', minimum: 1, description: 'MISC_CHECK: seconds before the script counts as failed.' },
+      misc_dynamic: { type: 'boolean', description: 'MISC_CHECK: exit codes 2..255 set the weight to code-2.' },
     },
-    {
-      type: 'object',
-      description: 'MISC_CHECK: the realserver is up while the script exits 0.',
-      additionalProperties: false,
-      required: ['type', 'misc_path'],
-      properties: {
-        type: { const: 'MISC_CHECK', description: 'Check kind.' },
-        misc_path: { type: 'string', pattern: '^[^"\\n{}#!]+$', description: 'Command line run on the director.' },
-        misc_timeout: { type: 'integer', minimum: 1, description: 'Seconds before the script counts as failed.' },
-        misc_dynamic: { type: 'boolean', description: 'Exit codes 2..255 set the weight to code-2.' },
-      },
-    },
-  ],
+  },
 };
 
 const realserverSchema = {
