@@ -58,7 +58,7 @@ export function groupDepth(inv: Inventory, name: string, memo = new Map<string, 
  * group_vars files, where operators naturally put it and where Ansible would silently ignore it.
  */
 export function groupPriority(inv: Inventory, name: string): number {
-  const v = groupVars(inv, name).ansible_group_priority;
+  const v = rawGroupVars(inv, name).ansible_group_priority;
   const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
   return Number.isFinite(n) ? n : 1;
 }
@@ -74,11 +74,26 @@ export function sortGroups(inv: Inventory, names: Iterable<string>): string[] {
   });
 }
 
-/** A group's own vars: inline, then its group_vars files (no parents, no hosts). */
+/**
+ * A group's own vars: inline, then its group_vars files (no parents, no hosts). ansible_group_priority is
+ * a setting of the group, not a variable: Ansible leaves it out of the vars, and so do we.
+ */
 export function groupVars(inv: Inventory, name: string, opts: HostVarsOptions = {}): Vars {
+  const out = rawGroupVars(inv, name, opts);
+  delete out.ansible_group_priority;
+  return out;
+}
+
+function rawGroupVars(inv: Inventory, name: string, opts: HostVarsOptions = {}): Vars {
   const out: Vars = { ...(inv.groups.get(name)?.vars ?? {}) };
   for (const vd of [...inv.varsDirs, ...(opts.playbookVarsDirs ?? [])]) Object.assign(out, varsFileFor(vd.groups, name)?.vars);
   return out;
+}
+
+function withoutPriority(vars: Vars): Vars {
+  if (!('ansible_group_priority' in vars)) return vars;
+  const { ansible_group_priority: _, ...rest } = vars;
+  return rest;
 }
 
 /** Every layer that contributes to a host's vars, lowest precedence first. */
@@ -93,12 +108,12 @@ export function hostVarLayers(inv: Inventory, host: string, opts: HostVarsOption
     for (const vd of dirs) {
       for (const n of names) {
         const f = varsFileFor(vd[kind], n);
-        if (f) layers.push({ layer, source: f.files.join(', ') || vd.dir, vars: f.vars });
+        if (f) layers.push({ layer, source: f.files.join(', ') || vd.dir, vars: kind === 'groups' ? withoutPriority(f.vars) : f.vars });
       }
     }
   };
-  layers.push({ layer: 'all_inventory', source: 'group all', vars: inv.groups.get('all')!.vars });
-  for (const g of groups) layers.push({ layer: 'groups_inventory', source: `group ${g}`, vars: inv.groups.get(g)!.vars });
+  layers.push({ layer: 'all_inventory', source: 'group all', vars: withoutPriority(inv.groups.get('all')!.vars) });
+  for (const g of groups) layers.push({ layer: 'groups_inventory', source: `group ${g}`, vars: withoutPriority(inv.groups.get(g)!.vars) });
   fromFiles('all_plugins_inventory', inv.varsDirs, 'groups', ['all']);
   fromFiles('all_plugins_play', play, 'groups', ['all']);
   fromFiles('groups_plugins_inventory', inv.varsDirs, 'groups', groups);
