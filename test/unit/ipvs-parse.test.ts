@@ -271,6 +271,13 @@ ipvsadm -A --sctp-service 10.0.0.9:9 -s rr
     expect(fwneg!.fwmark).toBe(2882430849);
     expect(sctp).toMatchObject({ kind: 'sctp', port: 9 });
   });
+
+  it('reads the dash-less ` pe sip` / ` ops` that ipvsadm 1.26 saved', () => {
+    const [vs] = parseSave('-A -u 10.0.0.1:5060 -s rr -p 60 pe sip ops\n').services;
+    expect(vs).toMatchObject({ pe: 'sip', ops: true, persistence: { timeout: 60 } });
+    // Option order in a hand-written rules file does not matter.
+    expect(parseSave('-A -t 10.0.0.1:80 -M 255.255.0.0 -p 600 -s rr\n').services[0]!.persistence).toEqual({ timeout: 600, netmask: '255.255.0.0' });
+  });
 });
 
 describe('small formats and auto-detection', () => {

@@ -104,12 +104,13 @@ function options(t: string[], line: Line): Parsed {
     else if (o === '-p' || o === '--persistent') {
       // The timeout is optional: `-p` alone means 360 s.
       const next = t[i + 1];
-      svc.persistence = { timeout: next !== undefined && /^\d+$/.test(next) ? uint(t[++i], line, 'a timeout') : 360, ...svc.persistence };
+      svc.persistence = { ...svc.persistence, timeout: next !== undefined && /^\d+$/.test(next) ? uint(t[++i], line, 'a timeout') : 360 };
     } else if (o === '-M' || o === '--netmask') {
       const mask = normalizeNetmask(value(++i));
       svc.persistence = { timeout: svc.persistence?.timeout ?? 360, ...(mask ? { netmask: mask } : {}) };
-    } else if (o === '--pe') svc.pe = value(++i);
-    else if (o === '-o' || o === '--ops') svc.ops = true;
+    } else if (o === '--pe' || o === 'pe') svc.pe = value(++i);
+    // ipvsadm 1.26 saved `pe sip` and `ops` without dashes (fixed in 1.27): `pe` above and `ops` here read them.
+    else if (o === '-o' || o === '--ops' || o === 'ops') svc.ops = true;
     else if (o === '-b' || o === '--sched-flags') svc.schedFlags = value(++i).split(',').filter(Boolean);
     else if (o === '-r' || o === '--real-server') {
       const text = value(++i);
