@@ -1,13 +1,16 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { constants as osConstants, homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { inspect } from 'node:util';
 import ssh2, { type AnyAuthMethod, type AuthenticationType, type Client as SshClient, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { RemoteCommandError, UnreachableError } from '../errors.js';
 import type { Connection, ExecOptions, ExecResult } from '../types.js';
 import { commandLine, SudoConversation, type BecomeConfig } from './become.js';
 import { CommandTimeoutError, describeConnectError, type ConnectContext, type ConnectFailure } from './connect-errors.js';
 import { hostEntryName, knownKeyTypes, readKnownHosts, verifyHostKey, type HostKeyChecking } from './known-hosts.js';
+import { SharedPool, type Lease } from './pool.js';
 import { Semaphore } from './semaphore.js';
 
 /**
@@ -59,23 +62,47 @@ const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 // so a server with several keys shows the one known_hosts can vouch for.
 const HOST_KEY_ALGOS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
 
+// Jump host connections shared by every target behind them (see pool.ts), for the life of the process.
+const jumpHosts = new SharedPool<Client>();
+
 export async function connect(target: SshTarget, opts: ConnectOptions = {}): Promise<Connection> {
-  const hops: Client[] = [];
+  const hops = target.proxyJump ?? [];
+  const leases: Lease<Client>[] = [];
   try {
-    let sock: Duplex | undefined;
-    for (const [i, hop] of (target.proxyJump ?? []).entries()) {
-      const client = await openClient(hop, sock, opts, i > 0 ? target.proxyJump![i - 1]!.name : undefined);
-      hops.push(client);
-      const next = target.proxyJump![i + 1] ?? target;
-      sock = await forward(client, hop, next);
+    let key = '';
+    for (const [i, hop] of hops.entries()) {
+      key += `${i ? ' > ' : ''}${hopKey(hop)}`;
+      const prev = leases[i - 1]?.value;
+      const myKey = key;
+      const lease = await jumpHosts.acquire(
+        myKey,
+        async () => {
+          const sock = prev ? await forward(prev, hops[i - 1]!, hop) : undefined;
+          const c = await openClient(hop, sock, opts, hops[i - 1]?.name);
+          // Every target behind this hop listens for its end; dozens of them are normal.
+          c.setMaxListeners(0);
+          c.on('error', () => undefined);
+          c.once('close', () => jumpHosts.forget(myKey, c));
+          return c;
+        },
+        (c) => c.end(),
+      );
+      leases.push(lease);
     }
-    const via = target.proxyJump?.length ? target.proxyJump[target.proxyJump.length - 1]!.name : undefined;
-    const client = await openClient(target, sock, opts, via);
-    return new SshConnection(target, client, hops, opts);
+    const last = leases[leases.length - 1]?.value;
+    const sock = last ? await forward(last, hops[hops.length - 1]!, target) : undefined;
+    const client = await openClient(target, sock, opts, hops[hops.length - 1]?.name);
+    return new SshConnection(target, client, leases, opts);
   } catch (e) {
-    for (const h of hops) h.end();
+    for (const l of leases) l.release();
     throw e;
   }
+}
+
+/** Two targets may share a hop only if they would log in to it the same way. */
+function hopKey(h: SshTarget): string {
+  const secret = h.password === undefined && h.passphrase === undefined ? '' : createHash('sha256').update(`${h.password}\0${h.passphrase}`).digest('hex');
+  return JSON.stringify([h.user, h.host, h.port, h.privateKeyPath ?? '', h.agent ?? '', h.knownHostsPath ?? '', h.hostKeyChecking, secret]);
 }
 
 function forward(client: Client, hop: SshTarget, next: SshTarget): Promise<Duplex> {
@@ -214,7 +241,9 @@ class SshConnection implements Connection {
   private dead: UnreachableError | undefined;
   private closing = false;
 
-  constructor(private readonly t: SshTarget, private readonly client: Client, private readonly hops: Client[], opts: ConnectOptions) {
+  private readonly onHopClose = () => this.markDead('a jump host connection closed');
+
+  constructor(private readonly t: SshTarget, private readonly client: Client, private readonly hops: Lease<Client>[], opts: ConnectOptions) {
     this.host = t.name;
     this.slots = new Semaphore(opts.maxChannels ?? DEFAULT_MAX_CHANNELS);
     const lost = (why: string) => () => this.markDead(why);
@@ -223,7 +252,16 @@ class SshConnection implements Connection {
     );
     client.on('end', lost('the server closed the connection'));
     client.on('close', lost('the connection closed'));
-    for (const h of hops) h.on('close', lost('a jump host connection closed'));
+    for (const h of hops) h.value.on('close', this.onHopClose);
+  }
+
+  // The target (and so its passwords) must never end up in a log line or a JSON report by accident.
+  toJSON(): { host: string } {
+    return { host: this.host };
+  }
+
+  [inspect.custom](): string {
+    return `SshConnection(${this.host})`;
   }
 
   /** Channel opens sshd refused and lvsible retried (sessions not yet reaped on the server). */
@@ -241,7 +279,10 @@ class SshConnection implements Connection {
     this.slots.fail(this.dead);
     for (const reject of [...this.pending]) reject(this.dead);
     this.client.end();
-    for (const h of this.hops) h.end();
+    for (const h of this.hops) {
+      h.value.off('close', this.onHopClose);
+      h.release();
+    }
   }
 
   async exec(cmd: string, opts: ExecOptions = {}): Promise<ExecResult> {
@@ -356,7 +397,6 @@ class SshConnection implements Connection {
     // Bounded: a peer that never answers the disconnect must not hold up the end of the run.
     await Promise.race([closed, new Promise((r) => setTimeout(r, 2000).unref())]);
     this.markDead('closed');
-    for (const h of this.hops) h.end();
   }
 }
 

@@ -53,6 +53,34 @@ describe('ProxyJump through real sshds', () => {
     await conn.close();
   });
 
+  it('targets behind one jump host share one login to it, closed after the last target', async () => {
+    const logins = () => jump.log().split('Accepted publickey').length - 1;
+    const before = logins();
+    const via = () => targetFor(target, { knownHostsPath: knownHosts, proxyJump: [targetFor(jump, { knownHostsPath: knownHosts })] });
+    const conns = await Promise.all(Array.from({ length: 5 }, () => connect(via())));
+    const outs = await Promise.all(conns.map((c, i) => c.exec(`echo ${i}`)));
+    expect(outs.map((o) => o.stdout)).toEqual(['0\n', '1\n', '2\n', '3\n', '4\n']);
+    expect(logins() - before).toBe(1);
+    // Closing some targets keeps the hop for the others.
+    await Promise.all(conns.slice(0, 4).map((c) => c.close()));
+    expect((await conns[4]!.exec('echo last')).stdout).toBe('last\n');
+    await conns[4]!.close();
+    // The hop was released with its last user: the next target logs in to it afresh.
+    const again = await connect(via());
+    await again.close();
+    expect(logins() - before).toBe(2);
+  });
+
+  it('never shows its secrets when logged or serialised', async () => {
+    const conn = await connect(
+      targetFor(target, { knownHostsPath: knownHosts, become: { method: 'sudo', password: 'become-secret-1' }, password: 'login-secret-2' }),
+    );
+    const { inspect } = await import('node:util');
+    expect(JSON.stringify({ conn })).not.toMatch(/secret/);
+    expect(inspect(conn, { depth: 10 })).not.toMatch(/secret/);
+    await conn.close();
+  });
+
   it('checks the target host key too (strict, unknown target key is refused)', async () => {
     const onlyJump = join(target.dir, 'jump_only_known_hosts');
     writeFileSync(onlyJump, `${jump.hostKeyLine}\n`);
