@@ -301,3 +301,77 @@ drain_timeout: 10
     expect(issues.some((i) => i.startsWith('10:'))).toBe(true);
   });
 });
+
+describe('the read probe, run for real through sh', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lvsible-probe-'));
+    // Stand-in for the kernel: an `ipvsadm` that prints captured-format output per invocation and logs its calls.
+    const sections = new Map<string, string>();
+    let key = '';
+    for (const l of CONVERGED_PROBE.split('\n')) {
+      const h = /^@(\w+) \d+$/.exec(l);
+      if (h) key = h[1]!;
+      else if (l.startsWith('|')) sections.set(key, (sections.get(key) ?? '') + l.slice(1) + '\n');
+    }
+    for (const [k, v] of sections) writeFileSync(join(dir, k), v);
+    writeFileSync(
+      join(dir, 'ipvsadm'),
+      `#!/bin/sh\necho "$*" >> ${dir}/calls\ncase "$*" in\n  -Sn) cat ${dir}/save ;;\n  "-Ln --thresholds") cat ${dir}/thresholds ;;\n  -Ln) cat ${dir}/list ;;\n  "-Ln --timeout") cat ${dir}/timeout ;;\n  *) echo "unexpected: $*" >&2; exit 2 ;;\nesac\n`,
+    );
+    chmodSync(join(dir, 'ipvsadm'), 0o755);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads with exactly four ipvsadm invocations in one exec, and a converged director plans []', async () => {
+    const local = new LocalConnection();
+    let execs = 0;
+    const conn = { host: 'shim', close: async () => {}, exec: (cmd: string, o?: Parameters<LocalConnection['exec']>[1]) => { execs++; return local.exec(`PATH=${dir}:$PATH; export PATH\n${cmd}`, o); } };
+    const { state, changes } = await planOn(ipvs, { ...params, persist: false }, ctxFor('/r'), conn);
+    expect(execs).toBe(1);
+    expect(readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n')).toEqual(['-Sn', '-Ln --thresholds', '-Ln', '-Ln --timeout']);
+    expect((state as IpvsState).live).toMatchObject({ available: true, table: { timeouts: { tcp: 7200, tcpfin: 120, udp: 300 }, connTableSize: 4096 } });
+    expect(changes).toEqual([]);
+  });
+
+  it('an ipvsadm that fails mid-way makes the state unavailable with its message', async () => {
+    writeFileSync(join(dir, 'ipvsadm'), `#!/bin/sh\necho "Permission denied (you must be root)" >&2\nexit 2\n`);
+    const local = new LocalConnection();
+    const conn = { host: 'shim', close: async () => {}, exec: (cmd: string) => local.exec(`PATH=${dir}:$PATH; export PATH\n${cmd}`) };
+    const { state } = await planOn(ipvs, { ...params, persist: false }, ctxFor('/r'), conn);
+    expect((state as IpvsState).live).toEqual({ available: false, error: 'ipvsadm exited 2: Permission denied (you must be root)', table: { services: [] } });
+  });
+});
+
+describe('the -R step, run for real through sh', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lvsible-restore-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const shim = (body: string) => {
+    writeFileSync(join(dir, 'ipvsadm'), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(dir, 'ipvsadm'), 0o755);
+  };
+  const local = new LocalConnection();
+  const conn = { host: 'shim', close: async () => {}, exec: (cmd: string, o?: Parameters<LocalConnection['exec']>[1]) => local.exec(`PATH=${dir}:$PATH; export PATH\n${cmd}`, o) };
+  const change = () => {
+    const p = norm({ services: params.services, persist: false });
+    return ipvs.plan(p, { live: { available: true, table: { services: [] } } }, ctxFor(''))[0]!;
+  };
+
+  it('feeds the batch on stdin to one ipvsadm -R', async () => {
+    shim(`echo "$*" >> ${dir}/calls; cat > ${dir}/stdin`);
+    await applyChange(conn, change());
+    expect(readFileSync(join(dir, 'calls'), 'utf8')).toBe('-R\n');
+    expect(readFileSync(join(dir, 'stdin'), 'utf8')).toBe(change().steps[0]!.stdin);
+  });
+
+  it('fails on an error printed by an earlier line even when -R exits 0 (it reports only the last line)', async () => {
+    shim(`cat > /dev/null; echo "Destination already exists" >&2; exit 0`);
+    const err = await applyChange(conn, change()).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(RemoteCommandError);
+    expect((err as RemoteCommandError).code).toBe(1);
+    expect((err as Error).message).toContain('Destination already exists');
+  });
+});
