@@ -1,4 +1,7 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnreachableError } from '../../src/errors.js';
 import { connect } from '../../src/transport/ssh.js';
@@ -22,6 +25,24 @@ describe('authentication and connect errors against a real sshd', () => {
     const c = await connect(targetFor(sshd, { privateKeyPath: key, passphrase: 'correct horse' }));
     expect((await c.exec('echo in')).stdout).toBe('in\n');
     await c.close();
+  });
+
+  it('logs in through ssh-agent (a real one, on a socket in the test dir)', async () => {
+    const key = await sshd.addClientKey('id_agent', 'agent-phrase');
+    const sock = join(sshd.dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      await waitForFile(sock, 5000);
+      const env = { ...process.env, SSH_AUTH_SOCK: sock, SSH_ASKPASS: join(sshd.dir, 'askpass'), SSH_ASKPASS_REQUIRE: 'force', DISPLAY: 'x' };
+      writeFileSync(join(sshd.dir, 'askpass'), '#!/bin/sh\necho agent-phrase\n', { mode: 0o755 });
+      execFileSync('ssh-add', [key], { env, stdio: 'ignore' });
+      // No key file, no password: only the agent can get us in.
+      const c = await connect(targetFor(sshd, { privateKeyPath: undefined, agent: sock }));
+      expect((await c.exec('echo via-agent')).stdout).toBe('via-agent\n');
+      await c.close();
+    } finally {
+      agent.kill('SIGTERM');
+    }
   });
 
   it('explains a wrong or missing passphrase without printing it', async () => {
@@ -90,4 +111,12 @@ async function closedPort(): Promise<number> {
   const port = await listen(srv);
   await new Promise((r) => srv.close(r));
   return port;
+}
+
+async function waitForFile(path: string, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!existsSync(path)) {
+    if (Date.now() > end) throw new Error(`${path} did not appear within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
