@@ -73,7 +73,10 @@ function loadSource(inv: Inventory, path: string, issues: ConfigIssue[]): void {
   const entries = readdirSync(path).sort();
   for (const name of entries) {
     if (name.startsWith('.') || name === 'group_vars' || name === 'host_vars') continue;
-    if (INVENTORY_DIR_IGNORE.some((re) => re.test(name))) continue;
+    if (INVENTORY_DIR_IGNORE.some((re) => re.test(name))) {
+      if (/\.(py|sh)$/.test(name)) inv.warnings.push(`${join(path, name)} skipped: dynamic inventory scripts are not supported`);
+      continue;
+    }
     const full = join(path, name);
     // Nested directories are not inventory sources here (Ansible would recurse; nobody relies on it).
     if (statSync(full).isDirectory()) continue;
