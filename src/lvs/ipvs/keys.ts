@@ -72,6 +72,11 @@ function compressIpv6(g: number[]): string {
     }
     i = j;
   }
+  // Like glibc inet_ntop (what ipvsadm prints): IPv4-mapped and IPv4-compatible addresses end in dotted form.
+  if (bestStart === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff))) {
+    const v4 = `${g[6]! >> 8}.${g[6]! & 255}.${g[7]! >> 8}.${g[7]! & 255}`;
+    return bestLen === 6 ? `::${v4}` : `::ffff:${v4}`;
+  }
   const hex = g.map((n) => n.toString(16));
   if (bestStart < 0) return hex.join(':');
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
