@@ -25,8 +25,9 @@ const CHILD = /^([^:\]\s#;]+)\s*(?:[#;].*)?$/;
 export function parseIni(text: string, file: string, known: ReadonlySet<string>, issues: ConfigIssue[]): SourceDoc {
   const data: Record<string, IniGroup> = {};
   const positions = new Map<string, { line: number; col: number }>();
+  const keyOf = (path: PathSegment[]): string => path.join('\0');
   const at = (path: PathSegment[], line: number, col = 1): void => {
-    const key = JSON.stringify(path);
+    const key = keyOf(path);
     if (!positions.has(key)) positions.set(key, { line, col });
   };
   const declared = new Set<string>([...known, 'all', 'ungrouped']);
@@ -134,7 +135,7 @@ export function parseIni(text: string, file: string, known: ReadonlySet<string>,
     data,
     locate(path) {
       for (let n = path.length; n >= 0; n--) {
-        const pos = positions.get(JSON.stringify(path.slice(0, n)));
+        const pos = positions.get(keyOf(path.slice(0, n)));
         if (pos) return pos;
       }
       return { line: 1, col: 1 };
