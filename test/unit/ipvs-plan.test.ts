@@ -138,6 +138,17 @@ describe('planIpvs: changes', () => {
     expect(toRestoreLines(planIpvs(t(changed), t(current), { ...opts, only }).now)).toEqual(['-E -t 10.0.0.1:80 -s rr']);
   });
 
+  it('refuses a service or a real server declared twice (DR ports collapse to the service port)', () => {
+    expect(() => lines('-A -t 10.0.0.1:80 -s rr\n-A -t 10.0.0.1:80 -s wrr\n', '')).toThrow(/TCP 10\.0\.0\.1:80 is added twice/);
+    const dup = { services: [{ ...t(MIXED).services[0]!, destinations: [
+      { address: '192.0.2.21', port: 80, method: 'dr' as const, weight: 1 },
+      { address: '192.0.2.21', port: 8080, method: 'dr' as const, weight: 1 },
+    ] }] };
+    expect(() => planIpvs(dup, { services: [] }, opts)).toThrow('TCP 10.0.0.1:80: real server 192.0.2.21:80 is declared twice');
+    expect(() => planIpvs(dup, t(MIXED), opts)).toThrow('TCP 10.0.0.1:80: real server 192.0.2.21:80 is declared twice');
+    expect(() => planIpvs({ services: [...t(MIXED).services, ...t(MIXED).services] }, { services: [] }, opts)).toThrow('TCP 10.0.0.1:80 is declared twice');
+  });
+
   it('orders deletes before edits before adds before quiesces', () => {
     const current = `-A -t 10.0.0.1:80 -s rr
 -a -t 10.0.0.1:80 -r 10.0.1.1:80 -m -w 1

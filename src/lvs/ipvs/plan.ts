@@ -1,5 +1,5 @@
 import { effectivePort, normalizeDest, normalizeService, sameDest, sameServiceSettings } from './compare.js';
-import { formatAddrPort, normalizeAddress, serviceKey } from './keys.js';
+import { describeService, formatAddrPort, normalizeAddress, serviceKey } from './keys.js';
 import type { ServiceHead } from './parse-common.js';
 import type { IpvsOp } from './serialize.js';
 import type { Destination, IpvsTable, IpvsTimeouts, VirtualService } from './types.js';
@@ -45,7 +45,12 @@ export function isEmptyPlan(p: IpvsPlan): boolean {
  */
 export function planIpvs(desired: IpvsTable, current: IpvsTable, opts: PlanIpvsOptions): IpvsPlan {
   // Compared on the raw entries (allocation-free); only what goes into an op is normalised.
-  const want = new Map(desired.services.map((s) => [serviceKey(s), s]));
+  const want = new Map<string, VirtualService>();
+  for (const s of desired.services) {
+    const key = serviceKey(s);
+    if (want.has(key)) throw new Error(`${describeService(s)} is declared twice`);
+    want.set(key, s);
+  }
   const have = new Map(current.services.map((s) => [serviceKey(s), s]));
   const owned = opts.only ? new Set(opts.only) : undefined;
   const deletes: IpvsOp[] = [];
@@ -82,7 +87,13 @@ export function planIpvs(desired: IpvsTable, current: IpvsTable, opts: PlanIpvsO
     if (!cur) {
       const vs = normalizeService(raw);
       adds.push({ op: 'add-service', service: vs });
-      for (const d of vs.destinations) adds.push({ op: 'add-dest', service: head(vs), dest: d });
+      const keys = new Set<string>();
+      for (const d of vs.destinations) {
+        const k = destIdentity(vs, d);
+        if (keys.has(k)) throw new Error(`${describeService(vs)}: real server ${k} is declared twice`);
+        keys.add(k);
+        adds.push({ op: 'add-dest', service: head(vs), dest: d });
+      }
       continue;
     }
     if (!sameServiceSettings(raw, cur)) edits.push({ op: 'edit-service', service: normalizeService(raw) });
@@ -90,6 +101,7 @@ export function planIpvs(desired: IpvsTable, current: IpvsTable, opts: PlanIpvsO
     const seen = new Set<string>();
     for (const d of raw.destinations) {
       const k = destIdentity(raw, d);
+      if (seen.has(k)) throw new Error(`${describeService(raw)}: real server ${k} is declared twice`);
       seen.add(k);
       const c = curDests.get(k);
       if (!c) adds.push({ op: 'add-dest', service: head(raw), dest: normalizeDest(raw, d) });
