@@ -6,7 +6,7 @@ import { serviceKey } from '../lvs/ipvs/keys.js';
 import { liveProbeScript, parseLive, type LiveIpvs } from '../lvs/ipvs/live.js';
 import { enableAutoText, persistLayout, rulesFileText } from '../lvs/ipvs/persist.js';
 import { isEmptyPlan, planIpvs, type IpvsPlan } from '../lvs/ipvs/plan.js';
-import { desiredTable, ipvsParamsSchema, type IpvsParams } from '../lvs/ipvs/schema.js';
+import { tableFromParams, ipvsParamsSchema, type IpvsParams } from '../lvs/ipvs/schema.js';
 import { tableText, toRestoreLines, type IpvsOp } from '../lvs/ipvs/serialize.js';
 import { drainStep, restoreStep, setTimeoutsStep } from '../lvs/ipvs/steps.js';
 import type { IpvsTable } from '../lvs/ipvs/types.js';
@@ -55,7 +55,7 @@ export const ipvs = defineModule<IpvsParams, IpvsState>({
     };
   },
   plan(p, cur, ctx) {
-    const desired = desiredTable(p);
+    const desired = tableFromParams(p);
     const current = cur.live.table;
     const only = p.purge === false ? desired.services.map(serviceKey) : undefined;
     const plan = planIpvs(desired, current, {

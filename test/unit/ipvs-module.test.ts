@@ -8,7 +8,7 @@ import { planIpvs } from '../../src/lvs/ipvs/plan.js';
 import { parseSave } from '../../src/lvs/ipvs/parse-save.js';
 import { drainStep } from '../../src/lvs/ipvs/steps.js';
 import { rulesFileText } from '../../src/lvs/ipvs/persist.js';
-import { desiredTable } from '../../src/lvs/ipvs/schema.js';
+import { tableFromParams } from '../../src/lvs/ipvs/schema.js';
 import { validate } from '../../src/config/validate.js';
 import { parseYaml } from '../../src/config/source.js';
 import { applyChange } from '../../src/engine/steps.js';
@@ -72,7 +72,7 @@ describe('ipvs module: converged director plans []', () => {
     const ctx = ctxFor('/r');
     const p = norm(params);
     const state = ipvs.read(p, ctx).parse(
-      `${CONVERGED_PROBE}@rules file\n${rulesFileText(desiredTable(p)).replace(/^/gm, '|').replace(/\|$/, '')}@defaults file\n|# ipvsadm\n|AUTO="true"\n|DAEMON="none"\n`,
+      `${CONVERGED_PROBE}@rules file\n${rulesFileText(tableFromParams(p)).replace(/^/gm, '|').replace(/\|$/, '')}@defaults file\n|# ipvsadm\n|AUTO="true"\n|DAEMON="none"\n`,
     );
     expect(state.live.available).toBe(true);
     // The merge took thresholds from --thresholds, counters and Local from -Ln.
@@ -150,7 +150,7 @@ describe('ipvs module: changes', () => {
     ]);
     expect(changes[1]!.steps.map((s) => s.cmd)).toEqual(['systemctl enable ipvsadm']);
     const converged = ipvs.read(p, ctxFor('', rhel)).parse(
-      `${CONVERGED_PROBE}@rules file\n${rulesFileText(desiredTable(p)).replace(/^/gm, '|').replace(/\|$/, '')}@enabled enabled\n`,
+      `${CONVERGED_PROBE}@rules file\n${rulesFileText(tableFromParams(p)).replace(/^/gm, '|').replace(/\|$/, '')}@enabled enabled\n`,
     );
     expect(ipvs.plan(p, converged, ctxFor('', rhel))).toEqual([]);
   });
@@ -187,7 +187,7 @@ describe('ipvs module: for real on this machine', () => {
       'load IPVS rules at boot: AUTO="true" in /etc/default/ipvsadm',
     ]);
     for (const c of rest.slice(1)) await applyChange(conn, c);
-    expect(readFileSync(join(root, 'etc/ipvsadm.rules'), 'utf8')).toBe(rulesFileText(desiredTable(first.params)));
+    expect(readFileSync(join(root, 'etc/ipvsadm.rules'), 'utf8')).toBe(rulesFileText(tableFromParams(first.params)));
     expect(readFileSync(join(root, 'etc/default/ipvsadm'), 'utf8')).toBe('AUTO="true"\nDAEMON="none"\n');
     const err = await applyChange(conn, table!).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteCommandError);

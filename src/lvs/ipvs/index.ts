@@ -17,5 +17,5 @@ export { toRestoreLines, restoreLine, tableText, serviceSelector, type IpvsOp } 
 export { planIpvs, isEmptyPlan, type IpvsPlan, type PlanIpvsOptions, type DrainTarget } from './plan.js';
 export { normalizeService } from './compare.js';
 export { compareTables, verifyDirectorOffline, formatDrift, type Drift, type CompareOptions } from './verify.js';
-export { desiredTable, ipvsParamsSchema, type IpvsParams, type ServiceParam, type DestinationParam } from './schema.js';
+export { tableFromParams, ipvsParamsSchema, type IpvsParams, type ServiceParam, type DestinationParam } from './schema.js';
 export { mergeListings, parseLive, liveProbeScript, type LiveIpvs } from './live.js';

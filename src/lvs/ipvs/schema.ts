@@ -116,7 +116,7 @@ export const ipvsParamsSchema = {
 } as const;
 
 /** Params to the declared table: defaults filled in, the way ipvsadm would fill them. */
-export function desiredTable(p: IpvsParams): { services: VirtualService[]; timeouts?: IpvsTimeouts } {
+export function tableFromParams(p: IpvsParams): { services: VirtualService[]; timeouts?: IpvsTimeouts } {
   const services = p.services.map((s): VirtualService => {
     const vs: VirtualService = {
       kind: s.kind,
