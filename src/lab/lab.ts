@@ -1,0 +1,155 @@
+import { randomInt } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chooseAccel } from './accel.js';
+import { ensureHost } from './host.js';
+import { cachedImage, ensureImage, type BaseImage } from './image.js';
+import { writeInventory } from './inventory.js';
+import { ensureKey } from './keys.js';
+import { builtinTopology, labPaths, type LabPaths } from './paths.js';
+import { freePort } from './ports.js';
+import { LabError, run, tail } from './proc.js';
+import { startProxy } from './proxy.js';
+import { buildSeed } from './seed.js';
+import { readState, writeState, type LabState, type VmState } from './state.js';
+import { loadTopology, type Topology } from './topology.js';
+import { consolePath, launchVm, overlayPath } from './vm.js';
+import { waitForSsh } from './wait.js';
+import { downLab } from './down.js';
+
+export interface UpOptions {
+  /** A topology file, or the name of a built-in one (default, pair). */
+  topology?: string;
+  log?: (line: string) => void;
+  /** Bound on the wait for every VM's SSH (default 420 s under TCG, 120 s under KVM). */
+  bootTimeoutMs?: number;
+  paths?: LabPaths;
+}
+
+export interface UpResult {
+  state: LabState;
+  imageBuilt: boolean;
+  timings: Record<string, number>;
+}
+
+export function resolveTopology(arg: string | undefined): string {
+  if (!arg) return builtinTopology('default');
+  return /^[a-z0-9-]+$/.test(arg) && !existsSync(arg) ? builtinTopology(arg) : arg;
+}
+
+/** The VM dir's overlay, made again from the base image when missing or built on another image. */
+async function ensureOverlay(dir: string, image: BaseImage, fresh: boolean): Promise<void> {
+  const marker = join(dir, 'base');
+  const current = existsSync(marker) ? readFileSync(marker, 'utf8').trim() : '';
+  if (!fresh && current === image.hash && existsSync(overlayPath(dir))) return;
+  rmSync(overlayPath(dir), { force: true });
+  await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', image.rootfs, '-F', 'raw', overlayPath(dir)], { timeoutMs: 60_000 });
+  writeFileSync(marker, `${image.hash}\n`);
+}
+
+/**
+ * Bring the lab up: host checks, package proxy, base image (cached), one overlay and seed disk per VM,
+ * every VM booted in parallel, inventory written, then a bounded wait for SSH with strict host keys.
+ */
+export async function labUp(opts: UpOptions = {}, fresh = false): Promise<UpResult> {
+  const log = opts.log ?? (() => undefined);
+  const paths = opts.paths ?? labPaths();
+  const timings: Record<string, number> = {};
+  const t0 = Date.now();
+  const mark = (k: string, since: number) => (timings[k] = (Date.now() - since) / 1000);
+
+  const existing = readState(paths.labDir);
+  if (existing) {
+    log('a lab is recorded as running here: stopping it first');
+    await downLab(paths);
+  }
+  const topology: Topology = loadTopology(resolveTopology(opts.topology));
+  await ensureHost(!cachedImage(paths.cacheDir), log);
+  mkdirSync(paths.labDir, { recursive: true });
+
+  const proxy = await startProxy(paths.cacheDir, join(paths.labDir, 'proxy.log'));
+  let state: LabState | undefined;
+  try {
+    let t = Date.now();
+    const { image, built } = await ensureImage({ cacheDir: paths.cacheDir, proxyUrl: `http://127.0.0.1:${proxy.port}`, log });
+    mark(built ? 'imageBuild' : 'imageCached', t);
+    t = Date.now();
+    const accel = await chooseAccel(image.kernel);
+    mark('accelProbe', t);
+    log(`accelerator: ${accel.accel} (${accel.why})`);
+
+    const keyFile = join(paths.labDir, 'keys', 'id_ed25519');
+    const loginKey = await ensureKey(keyFile, 'lvsible-lab');
+    const labByte = randomInt(256);
+    const lans: Record<string, string> = {};
+    topology.lans.forEach((lan, i) => {
+      lans[lan.name] = `230.${randomInt(1, 255)}.${labByte}.${i + 1}:${randomInt(20000, 32000)}`;
+    });
+
+    t = Date.now();
+    const used = new Set<number>([proxy.port]);
+    const vms: VmState[] = [];
+    for (const [index, vm] of topology.vms.entries()) {
+      const dir = join(paths.labDir, 'vms', vm.name);
+      mkdirSync(dir, { recursive: true });
+      const [seed] = await Promise.all([buildSeed(vm, dir, loginKey), ensureOverlay(dir, image, fresh)]);
+      const sshPort = await freePort(20000, 32000, used);
+      used.add(sshPort);
+      writeFileSync(consolePath(dir), `\n===== lvsible lab up ${new Date().toISOString()} (${accel.accel}) =====\n`, { flag: 'a' });
+      const pid = await launchVm({ vm, index: index + 1, labByte, dir, image, accel: accel.accel, sshPort, proxyPort: proxy.port, lans });
+      vms.push({
+        name: vm.name,
+        pid,
+        sshPort,
+        groups: vm.groups,
+        interfaces: Object.fromEntries(vm.nics.map((n) => [n.dev, `${n.address}/${n.prefix}`])),
+        hostPublicKey: seed.hostPublicKey,
+        dir,
+      });
+    }
+    mark('launch', t);
+    state = {
+      topology: topology.name,
+      topologyFile: topology.file,
+      accel: accel.accel,
+      imageHash: image.hash,
+      proxy,
+      lans,
+      vms,
+      keyFile,
+      knownHostsFile: join(paths.inventoryDir, 'known_hosts'),
+      startedAt: new Date().toISOString(),
+    };
+    // Recorded before waiting, so `lab down` can clean up whatever happens next.
+    writeState(paths.labDir, state);
+    writeInventory(paths.inventoryDir, state);
+    log(`booting ${vms.length} VMs (${vms.map((v) => `${v.name}:${v.sshPort}`).join(' ')})`);
+
+    t = Date.now();
+    const bound = opts.bootTimeoutMs || Number(process.env.LVSIBLE_LAB_BOOT_TIMEOUT_MS) || (accel.accel === 'kvm' ? 120_000 : 420_000);
+    await waitForSsh(state, bound, log);
+    mark('bootToSsh', t);
+    mark('total', t0);
+    return { state, imageBuilt: built, timings };
+  } catch (e) {
+    // Leave nothing running behind a failed start; the logs stay in the lab directory.
+    if (state) await downLab(paths).catch(() => undefined);
+    else await import('./vm.js').then((m) => m.stopPid(proxy.pid));
+    throw e;
+  }
+}
+
+/** Stop the lab, recreate every VM's overlay from the cached base image, and boot it again. */
+export async function labReset(opts: UpOptions = {}): Promise<UpResult> {
+  const paths = opts.paths ?? labPaths();
+  const prev = readState(paths.labDir);
+  if (prev) await downLab(paths);
+  return labUp({ ...opts, paths, topology: opts.topology ?? prev?.topologyFile }, true);
+}
+
+export function consoleTail(vm: VmState, lines = 25): string {
+  const file = consolePath(vm.dir);
+  return existsSync(file) ? tail(readFileSync(file, 'utf8'), lines) : '(no console log)';
+}
+
+export { LabError };
