@@ -25,7 +25,7 @@ export {
   type PrecedenceLayer,
   type VarLayer,
 } from './vars.js';
-export { loadVarsDir, readVarsFile } from './vars-dirs.js';
+export { loadVarsDir, readVarsFile, varsFileFor } from './vars-dirs.js';
 export { resolvePattern, resolvePatternDetailed, splitPattern, type PatternOptions } from './patterns.js';
 export {
   REDACTED,

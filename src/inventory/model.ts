@@ -28,7 +28,10 @@ export interface GroupEntry {
   source: string;
 }
 
-/** group_vars/ and host_vars/ found beside one inventory source. */
+/**
+ * group_vars/ and host_vars/ found beside one inventory source. Maps are keyed by directory entry name
+ * (`web`, `web.yml`, `lb1.example.com.yaml`, ...): look a group or host up with varsFileFor().
+ */
 export interface VarsDir {
   dir: string;
   groups: Map<string, VarsFile>;
