@@ -23,6 +23,8 @@ export function validate(schema: object, data: unknown, doc: SourceDoc, basePath
   if (fn(data)) return [];
   return simplify(fn.errors ?? []).map((e) => {
     const path = [...basePath, ...pointerToPath(e.instancePath)];
+    // An unknown field is best shown on its own line, not on the mapping that holds it.
+    if (e.keyword === 'additionalProperties') path.push(String((e.params as { additionalProperty: string }).additionalProperty));
     return issueAt(doc, path, describe(e));
   });
 }
