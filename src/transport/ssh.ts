@@ -220,6 +220,9 @@ function authCandidates(t: SshTarget, ctx: ConnectContext): AuthCandidate[] {
     }
     out.push({ kind: 'publickey', label: `publickey (${path})`, method: { type: 'publickey', username, key: data, ...(t.passphrase !== undefined ? { passphrase: t.passphrase } : {}) } });
   }
+  if (!t.privateKeyPath && out.length === 0) {
+    ctx.notes.push(`no key file given and none of ${DEFAULT_IDENTITIES.map((n) => `~/.ssh/${n}`).join(', ')} is usable`);
+  }
   const agent = t.agent === false ? undefined : (t.agent ?? process.env.SSH_AUTH_SOCK);
   if (agent) out.push({ kind: 'agent', label: `ssh-agent (${agent})`, method: { type: 'agent', username, agent } });
   const password = t.password;

@@ -172,8 +172,25 @@ interface Parts {
   hostKeyLine: string; knownHostsPath: string; hostKeyBase64: string; authorizedKeys: string;
 }
 
+// sshd outlives a test process that crashes or forgets stop(): kill what is still running when it exits.
+const running = new Map<number, string>();
+process.once('exit', () => {
+  for (const [pid, dir] of running) {
+    for (const x of [pid, ...descendants(pid)]) {
+      try {
+        process.kill(x, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 function handle(p: Parts): SshdHandle {
   const pid = p.child.pid!;
+  running.set(pid, p.dir);
+  p.child.once('exit', () => running.delete(pid));
   const exited = new Promise<void>((resolve) => {
     if (p.child.exitCode !== null || p.child.signalCode !== null) resolve();
     else p.child.once('exit', () => resolve());

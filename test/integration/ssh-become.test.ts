@@ -52,7 +52,7 @@ describe('become (sudo) over a real sshd', () => {
       targetFor(sshd, { user: TEST_USER, privateKeyPath: undefined, password: TEST_PASSWORD, become: { method: 'sudo', password: 'wrong-become-pw' } }),
     );
     try {
-      const err = await conn.exec('id -u', { become: true }).catch((e: unknown) => e as Error);
+      const err = (await conn.exec('id -u', { become: true }).catch((e: unknown) => e)) as Error;
       expect(err).toBeInstanceOf(RemoteCommandError);
       expect(err.message).toContain('incorrect become password');
       expect(err.message).not.toContain('wrong-become-pw');

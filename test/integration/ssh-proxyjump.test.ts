@@ -84,17 +84,17 @@ describe('ProxyJump through real sshds', () => {
   it('checks the target host key too (strict, unknown target key is refused)', async () => {
     const onlyJump = join(target.dir, 'jump_only_known_hosts');
     writeFileSync(onlyJump, `${jump.hostKeyLine}\n`);
-    const err = await connect(
+    const err = (await connect(
       targetFor(target, { knownHostsPath: onlyJump, proxyJump: [targetFor(jump, { knownHostsPath: onlyJump })] }),
-    ).catch((e: unknown) => e as Error);
+    ).catch((e: unknown) => e)) as Error;
     expect(err).toBeInstanceOf(UnreachableError);
     expect(err.message).toMatch(/via .*host key of \[127\.0\.0\.3\]:\d+ is not known/);
   });
 
   it('explains when the jump host cannot reach the target', async () => {
-    const err = await connect(
+    const err = (await connect(
       targetFor(target, { port: 1, knownHostsPath: knownHosts, proxyJump: [targetFor(jump, { knownHostsPath: knownHosts })] }),
-    ).catch((e: unknown) => e as Error);
+    ).catch((e: unknown) => e)) as Error;
     expect(err).toBeInstanceOf(UnreachableError);
     expect(err.message).toMatch(new RegExp(`jump host sshd-127.0.0.2-\\d+ could not open a tunnel to 127.0.0.3:1`));
   });
