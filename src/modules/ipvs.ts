@@ -64,13 +64,13 @@ export const ipvs = defineModule<IpvsParams, IpvsState>({
       ...(only ? { only } : {}),
     });
     const changes: Change[] = [];
-    if (!isEmptyPlan(plan)) changes.push(...tableChanges(plan, desired, current, cur.live, only));
+    if (!isEmptyPlan(plan)) changes.push(...tableChanges(plan, desired, current, cur.live));
     if (p.persist !== false) changes.push(...persistChanges(desired, cur, ctx));
     return changes;
   },
 });
 
-function tableChanges(plan: IpvsPlan, desired: IpvsTable, current: IpvsTable, live: LiveIpvs, only?: string[]): Change[] {
+function tableChanges(plan: IpvsPlan, desired: IpvsTable, current: IpvsTable, live: LiveIpvs): Change[] {
   const out: Change[] = [];
   const ops = [...plan.now, ...plan.afterDrain];
   if (ops.length || plan.drain.length) {
@@ -79,12 +79,14 @@ function tableChanges(plan: IpvsPlan, desired: IpvsTable, current: IpvsTable, li
     if (plan.now.length) steps.push(restoreStep(toRestoreLines(plan.now), `ipvsadm -R (${plan.now.length} line${plan.now.length === 1 ? '' : 's'})`));
     if (plan.drain.length) steps.push(drainStep(plan.drain, plan.drainTimeoutSec));
     if (plan.afterDrain.length) steps.push(restoreStep(toRestoreLines(plan.afterDrain), `ipvsadm -R (${plan.afterDrain.length} deletes after drain)`));
-    const owned = only ? new Set(only) : undefined;
-    const mine = { services: current.services.filter((s) => !owned || owned.has(serviceKey(s))) };
+    // The diff text covers only the services that change: a 100,000-line table with one new real server
+    // shows that one service, not two copies of everything.
+    const touched = new Set([...ops.map((o) => serviceKey(o.service)), ...plan.drain.map((d) => serviceKey(d.service))]);
+    const pick = (t: IpvsTable) => ({ services: t.services.filter((s) => touched.has(serviceKey(s))) });
     out.push({
       summary: `IPVS: ${summarize(plan)}${why}`,
-      before: tableText(mine),
-      after: tableText({ services: desired.services }),
+      before: tableText(pick(current)),
+      after: tableText(pick(desired)),
       diffName: 'ipvsadm -Sn',
       steps,
     });

@@ -129,6 +129,15 @@ describe('ipvs module: changes', () => {
     expect(timeouts!.steps[0]!.cmd).toContain('ipvsadm --set 7200 120 300');
   });
 
+  it('--diff text shows only the services that change', () => {
+    const p = norm({ ...params, persist: false });
+    const state = ipvs.read(p, ctxFor('/r')).parse(CONVERGED_PROBE.replace('|-a -f 7 -r 10.0.88.214:0 -g -w 1', '|-a -f 7 -r 10.0.88.214:0 -g -w 4'));
+    const [change] = ipvs.plan(p, state, ctxFor('/r'));
+    expect(change!.summary).toBe('IPVS: ~1 destination');
+    expect(change!.before).toBe('-A -f 7 -s rr\n-a -f 7 -r 10.0.88.214:0 -g -w 4\n');
+    expect(change!.after).toBe('-A -f 7 -s rr\n-a -f 7 -r 10.0.88.214:0 -g -w 1\n');
+  });
+
   it('purge: false leaves undeclared (keepalived-owned) services alone', () => {
     const foreign = '-A -t 10.9.9.9:443 -s rr\n-a -t 10.9.9.9:443 -r 10.9.1.1:443 -m -w 1\n';
     const p = norm({ ...params, purge: false, persist: false });
