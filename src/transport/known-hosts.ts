@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { quote } from './quote.js';
 
@@ -118,21 +118,27 @@ const appendQueues = new Map<string, Promise<void>>();
 export function appendKnownHost(path: string, line: string): Promise<void> {
   const prev = appendQueues.get(path) ?? Promise.resolve();
   const next = prev.then(() => {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    let target = path;
     let current = '';
     let mode = 0o600;
     try {
-      current = readFileSync(path, 'utf8');
-      mode = statSync(path).mode & 0o777;
+      // Follow a symlinked known_hosts (dotfile managers) so the rename replaces the file, not the link.
+      target = realpathSync(path);
+      const st = statSync(target);
+      // `UserKnownHostsFile /dev/null` means "remember nothing": never rename a file over a device.
+      if (!st.isFile()) return;
+      mode = st.mode & 0o777;
+      current = readFileSync(target, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     }
     // Two connections to one new host both saw it unknown: the second has nothing to add.
     if (current.split('\n').some((l) => l.trim() === line)) return;
     if (current && !current.endsWith('\n')) current += '\n';
-    const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     writeFileSync(tmp, `${current}${line}\n`, { mode });
-    renameSync(tmp, path);
+    renameSync(tmp, target);
   });
   appendQueues.set(path, next.catch(() => undefined));
   return next;

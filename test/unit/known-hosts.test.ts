@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -120,6 +120,21 @@ describe('verifyHostKey policy on a file', () => {
       expect(msg).toContain(`${file}:2`);
       expect(msg).toContain(`ssh-keygen -R 10.1.1.1 -f ${file}`);
     }
+  });
+
+  it('accept-new with /dev/null records nothing and leaves the device alone', async () => {
+    expect(await verifyHostKey(p('accept-new', '/dev/null'), key)).toBeNull();
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+  });
+
+  it('accept-new writes through a symlinked known_hosts, keeping the link', async () => {
+    const real = join(dir, 'real_kh');
+    const link = join(dir, 'link_kh');
+    writeFileSync(real, '');
+    symlinkSync(real, link);
+    expect(await verifyHostKey(p('accept-new', link), key)).toBeNull();
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, 'utf8')).toBe(`10.1.1.1 ssh-ed25519 ${b64(key)}\n`);
   });
 
   it('parallel accept-new appends to one file lose nothing', async () => {
