@@ -14,7 +14,9 @@ export interface SourceDoc {
 
 export function parseYaml(text: string, file: string): SourceDoc {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // YAML 1.1, as Ansible reads it (PyYAML): `become: yes` is true and `mode: 0644` is octal, so existing
+  // playbooks and inventories mean the same thing here.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, version: '1.1' });
   const issues: ConfigIssue[] = doc.errors.map((e) => {
     const pos = lineCounter.linePos(e.pos[0]);
     return { file, line: pos.line, col: pos.col, message: `YAML syntax: ${e.message.split('\n')[0]}` };

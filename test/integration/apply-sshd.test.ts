@@ -148,6 +148,25 @@ describe('lvsible apply over real sshd', () => {
     expect(existsSync(join(roots.web2!, 'etc/app'))).toBe(false);
   });
 
+  it('a host whose connection dies mid-run is unreachable; the others finish; exit code 4', async () => {
+    freshRoots();
+    const { inv } = writeProject();
+    const pb = join(dir, 'slow.yml');
+    writeFileSync(pb, `- hosts: web\n  tasks:\n    - command: sleep 4\n    - copy: { dest: /after, content: done }\n`);
+    const started = Date.now();
+    const running = lvsible(['apply', '-i', inv, pb, '--json']);
+    await new Promise((r) => setTimeout(r, 2000));
+    a.killSessions();
+    const r = await running;
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(r.code).toBe(4);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.recap.web1.unreachable).toBe(1);
+    expect(doc.recap.web2).toMatchObject({ unreachable: 0, failed: 0, changed: 2 });
+    expect(readFileSync(join(roots.web2!, 'after'), 'utf8')).toBe('done');
+    expect(existsSync(join(roots.web1!, 'after'))).toBe(false);
+  });
+
   it('refuses invalid input with file:line errors and contacts no host', async () => {
     const { inv } = writeProject();
     const bad = join(dir, 'bad.yml');
