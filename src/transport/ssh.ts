@@ -7,11 +7,12 @@ import { inspect } from 'node:util';
 import ssh2, { type AnyAuthMethod, type AuthenticationType, type Client as SshClient, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { RemoteCommandError, UnreachableError } from '../errors.js';
 import type { Connection, ExecOptions, ExecResult } from '../types.js';
-import { commandLine, SudoConversation, type BecomeConfig } from './become.js';
+import { commandLine, SudoConversation } from './become.js';
 import { CommandTimeoutError, describeConnectError, type ConnectContext, type ConnectFailure } from './connect-errors.js';
-import { hostEntryName, knownKeyTypes, readKnownHosts, verifyHostKey, type HostKeyChecking } from './known-hosts.js';
+import { hostEntryName, knownKeyTypes, readKnownHosts, verifyHostKey } from './known-hosts.js';
 import { SharedPool, type Lease } from './pool.js';
 import { Semaphore } from './semaphore.js';
+import type { SshTarget } from './target.js';
 
 /**
  * SSH over ssh2 (the only file that imports it). One Client per host for the whole run; commands are exec
@@ -22,27 +23,7 @@ import { Semaphore } from './semaphore.js';
 const { Client, utils } = ssh2;
 type Client = SshClient;
 
-export interface SshTarget {
-  /** Inventory host name: what errors and reports call the host. */
-  name: string;
-  host: string;
-  port: number;
-  user: string;
-  privateKeyPath?: string;
-  passphrase?: string;
-  password?: string;
-  /** ssh-agent socket; default $SSH_AUTH_SOCK; false disables the agent. */
-  agent?: string | false;
-  /** Hops in order, first one dialled directly (ProxyJump / -J). */
-  proxyJump?: SshTarget[];
-  become?: BecomeConfig;
-  hostKeyChecking: HostKeyChecking;
-  /** Default ~/.ssh/known_hosts. */
-  knownHostsPath?: string;
-  connectTimeoutMs: number;
-  /** Per-command limit; 0 means none. ExecOptions.timeoutMs overrides it. */
-  commandTimeoutMs: number;
-}
+export type { SshTarget } from './target.js';
 
 export interface ConnectOptions {
   /** Channels open at once on one connection (default 8, below OpenSSH's MaxSessions 10). */
