@@ -21,6 +21,7 @@ export const PACKAGES = [
   'kmod',
   'sudo',
   'busybox',
+  'socat',
   'procps',
   'netbase',
   'iputils-ping',
@@ -68,11 +69,23 @@ ConditionPathExists=/run/lvsible/http
 After=lvsible-seed.service
 
 [Service]
-ExecStart=/bin/busybox httpd -f -p 80 -h /srv/www -c /etc/lvsible-httpd.conf
+ExecStart=/usr/bin/socat TCP-LISTEN:80,fork,reuseaddr EXEC:/usr/local/sbin/lvsible-http-answer
 Restart=on-failure
 
 [Install]
 WantedBy=multi-user.target
+`;
+
+// One request per connection: read the request line and headers (bounded), answer 200 with the hostname
+// whatever the path, so a test or a health check can tell realservers apart.
+const HTTP_ANSWER = `#!/bin/bash
+read -t 5 request || exit 0
+while read -t 5 line; do
+  line=$(printf '%s' "$line" | tr -d '\\r')
+  [ -z "$line" ] && break
+done
+body="$(hostname)"
+printf 'HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\nContent-Length: %d\\r\\nConnection: close\\r\\n\\r\\n%s\\n' "$((\${#body} + 1))" "$body"
 `;
 
 /** Files written into the base image before it is frozen. */
@@ -90,9 +103,7 @@ export function baseImageFiles(): GuestFile[] {
     f('/etc/systemd/system/lvsible-seed.service', SEED_UNIT),
     f('/usr/local/sbin/lvsible-seed', SEED_SCRIPT, 0o755),
     f('/etc/systemd/system/lvsible-http.service', HTTP_UNIT),
-    // A missing path answers with the same page, so every URL names the realserver.
-    f('/etc/lvsible-httpd.conf', 'E404:/srv/www/index.html\n'),
-    f('/srv/www/index.html', 'lab\n'),
+    f('/usr/local/sbin/lvsible-http-answer', HTTP_ANSWER, 0o755),
     // A small initrd with just what finds the root disk: it boots faster under emulation.
     f('/etc/initramfs-tools/conf.d/lvsible.conf', 'MODULES=list\nCOMPRESS=gzip\n'),
     f('/etc/initramfs-tools/modules', 'virtio_pci\nvirtio_blk\next4\n'),
@@ -130,6 +141,8 @@ export function setupScript(vm: TopologyVm): string {
     'install -m 644 "$S/ssh_host_ed25519_key.pub" /etc/ssh/ssh_host_ed25519_key.pub',
     `install -d -m 700 -o ${LOGIN_USER} -g ${LOGIN_USER} /home/${LOGIN_USER}/.ssh`,
     `install -m 600 -o ${LOGIN_USER} -g ${LOGIN_USER} "$S/authorized_keys" /home/${LOGIN_USER}/.ssh/authorized_keys`,
+    // The unit runs early, while udev may still be loading virtio_net: wait (bounded) for every NIC.
+    `for d in ${['eth0', ...vm.nics.map((n) => n.dev)].join(' ')}; do i=0; while [ ! -e /sys/class/net/$d ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; done`,
     'ip link set lo up',
     // No default route on the management NIC: the only thing reachable there is the proxy, on-link.
     `ip addr replace ${MGMT_ADDRESS} dev eth0`,
@@ -140,7 +153,7 @@ export function setupScript(vm: TopologyVm): string {
   }
   if (vm.gateway) lines.push(`ip route replace default via ${q(vm.gateway)}`);
   if (vm.http) {
-    lines.push('mkdir -p /srv/www /run/lvsible', `echo ${q(vm.name)} > /srv/www/index.html`, 'touch /run/lvsible/http');
+    lines.push('mkdir -p /run/lvsible', 'touch /run/lvsible/http');
   }
   return lines.join('\n') + '\n';
 }

@@ -58,7 +58,7 @@ export function qemuArgs(l: VmLaunch): string[] {
     '-drive', `file=${join(l.dir, 'seed.img')},if=none,id=seed,format=raw,readonly=on`,
     '-device', 'virtio-blk-pci,drive=seed,addr=0x11',
     '-netdev', mgmt,
-    '-device', `virtio-net-pci,netdev=mgmt,mac=${macAddress(l.labByte, l.index, 0)},addr=0x3`,
+    '-device', `virtio-net-pci,netdev=mgmt,mac=${macAddress(l.labByte, l.index, 0)},addr=0x03`,
   ];
   vm.nics.forEach((nic, i) => {
     const mcast = l.lans[nic.lan];
