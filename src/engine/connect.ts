@@ -1,4 +1,4 @@
-import { homedir } from 'node:os';
+import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Connection, Vars } from '../types.js';
 import { connectionVars } from '../inventory/index.js';
@@ -32,7 +32,7 @@ export function connector(defaults: ConnectDefaults = {}) {
       name: host,
       host: fromConfig.hostName ?? cv.host ?? host,
       port: cv.port ?? common.port ?? fromConfig.port ?? 22,
-      user: cv.user ?? common.user ?? fromConfig.user ?? defaults.user ?? process.env.USER ?? 'root',
+      user: cv.user ?? common.user ?? fromConfig.user ?? defaults.user ?? userInfo().username,
       privateKeyPath: cv.privateKeyPath ?? common.identityFile ?? fromConfig.identityFile ?? defaults.privateKeyPath,
       password: cv.password,
       hostKeyChecking: (cv.hostKeyChecking ?? common.hostKeyChecking ?? defaults.hostKeyChecking ?? 'strict') as HostKeyChecking,

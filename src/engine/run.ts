@@ -167,11 +167,18 @@ export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
       }
       return { conn, facts: f! };
     } catch (e) {
-      if (!(e instanceof UnreachableError) && !(e instanceof Error)) throw e;
-      stats(host).unreachable++;
-      unreachable.add(host);
+      const message = e instanceof Error ? e.message : String(e);
+      if (e instanceof UnreachableError) {
+        stats(host).unreachable++;
+        unreachable.add(host);
+        emit({ type: 'unreachable', host, message });
+      } else {
+        // Reached, but the facts could not be read (no /bin/sh, a broken sudo): the host fails, loudly.
+        stats(host).failed++;
+        failed.add(host);
+        emit({ type: 'task', play: '', host, task: 'gather facts', module: 'facts', status: 'failed', check: opts.check, handler: false, changes: [], message });
+      }
       out.add(host);
-      emit({ type: 'unreachable', host, message: e.message });
       return null;
     }
   }
