@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSshd, type SshdHandle } from '../helpers/sshd.js';
+import { descendants, startSshd, type SshdHandle } from '../helpers/sshd.js';
 
 /**
  * The whole tool, as an operator runs it: `lvsible apply` over real SSH (two real sshd hosts on loopback),
@@ -155,7 +155,9 @@ describe('lvsible apply over real sshd', () => {
     writeFileSync(pb, `- hosts: web\n  tasks:\n    - command: sleep 4\n    - copy: { dest: /after, content: done }\n`);
     const started = Date.now();
     const running = lvsible(['apply', '-i', inv, pb, '--json']);
-    await new Promise((r) => setTimeout(r, 2000));
+    // Kill web1's sessions while its `sleep` runs (bounded wait: the machine may be slow to get there).
+    for (let i = 0; i < 200 && !sleeping(a.pid); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(sleeping(a.pid)).toBe(true);
     a.killSessions();
     const r = await running;
     expect(Date.now() - started).toBeLessThan(60_000);
@@ -182,6 +184,17 @@ describe('lvsible apply over real sshd', () => {
     expect(a.log().length + b.log().length).toBe(logBefore);
   });
 });
+
+/** Is a `sleep` running under this sshd? */
+function sleeping(pid: number): boolean {
+  return descendants(pid).some((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('sleep\0');
+    } catch {
+      return false;
+    }
+  });
+}
 
 function snapshot(root: string): Record<string, string> {
   const out: Record<string, string> = {};
