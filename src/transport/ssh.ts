@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { constants as osConstants, homedir } from 'node:os';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { inspect } from 'node:util';
 import ssh2, { type AnyAuthMethod, type AuthenticationType, type Client as SshClient, type ClientChannel, type ConnectConfig } from 'ssh2';
-import { RemoteCommandError, UnreachableError } from '../errors.js';
-import type { Connection, ExecOptions, ExecResult } from '../types.js';
-import { commandLine, SudoConversation } from './become.js';
-import { CommandTimeoutError, describeConnectError, type ConnectContext, type ConnectFailure } from './connect-errors.js';
+import { UnreachableError } from '../errors.js';
+import type { Connection } from '../types.js';
+import { describeConnectError, type ConnectContext, type ConnectFailure } from './connect-errors.js';
 import { hostEntryName, knownKeyTypes, readKnownHosts, verifyHostKey } from './known-hosts.js';
 import { SharedPool, type Lease } from './pool.js';
-import { Semaphore } from './semaphore.js';
+import { SshConnection, type ExecChannel, type HopHandle, type SessionClient } from './session.js';
 import type { SshTarget } from './target.js';
+
+export { DEFAULT_MAX_CHANNELS } from './session.js';
 
 /**
  * SSH over ssh2 (the only file that imports it). One Client per host for the whole run; commands are exec
@@ -35,9 +35,6 @@ export interface ConnectOptions {
   debug?: (line: string) => void;
 }
 
-export const DEFAULT_MAX_CHANNELS = 8;
-// About 1.3 s in all: long enough for sshd to reap closed sessions, short enough to fail a refusing server.
-const OPEN_RETRY_DELAYS_MS = [5, 10, 20, 40, 80, 150, 300, 700];
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 // ssh2's default host key order; a host's already-known key types are moved to the front (as ssh(1) does),
 // so a server with several keys shows the one known_hosts can vouch for.
@@ -73,7 +70,12 @@ export async function connect(target: SshTarget, opts: ConnectOptions = {}): Pro
     const last = leases[leases.length - 1]?.value;
     const sock = last ? await forward(last, hops[hops.length - 1]!, target) : undefined;
     const client = await openClient(target, sock, opts, hops[hops.length - 1]?.name);
-    return new SshConnection(target, client, leases, opts);
+    const hopHandles: HopHandle[] = leases.map((l) => ({
+      onClose: (f) => void l.value.on('close', f),
+      offClose: (f) => void l.value.off('close', f),
+      release: () => l.release(),
+    }));
+    return new SshConnection(target, sessionOf(client, opts), hopHandles, opts.maxChannels);
   } catch (e) {
     for (const l of leases) l.release();
     throw e;
@@ -218,182 +220,41 @@ function authCandidates(t: SshTarget, ctx: ConnectContext): AuthCandidate[] {
   return out;
 }
 
-class SshConnection implements Connection {
-  readonly host: string;
-  private readonly slots: Semaphore;
-  private readonly pending = new Set<(e: Error) => void>();
-  private dead: UnreachableError | undefined;
-  private closing = false;
+/** ssh2's Client as the SessionClient that session.ts drives. */
+function sessionOf(client: Client, opts: ConnectOptions): SessionClient {
+  const lost: Array<(why: string) => void> = [];
+  const tell = (why: string) => () => lost.forEach((l) => l(why));
+  client.on('error', (e: Error) =>
+    tell(/keepalive/i.test(e.message) ? `no answer to ${opts.keepaliveCountMax ?? 3} keepalives` : e.message)(),
+  );
+  client.on('end', tell('the server closed the connection'));
+  client.on('close', tell('the connection closed'));
+  const closed = new Promise<void>((r) => client.once('close', () => r()));
+  return {
+    exec: (line, cb) => void client.exec(line, (err, ch) => cb(err, err ? undefined : channelOf(ch))),
+    onLost: (l) => void lost.push(l),
+    end: () => void client.end(),
+    closed,
+  };
+}
 
-  private readonly onHopClose = () => this.markDead('a jump host connection closed');
-
-  constructor(private readonly t: SshTarget, private readonly client: Client, private readonly hops: Lease<Client>[], opts: ConnectOptions) {
-    this.host = t.name;
-    this.slots = new Semaphore(opts.maxChannels ?? DEFAULT_MAX_CHANNELS);
-    const lost = (why: string) => () => this.markDead(why);
-    client.on('error', (e: Error) =>
-      this.markDead(/keepalive/i.test(e.message) ? `no answer to ${opts.keepaliveCountMax ?? 3} keepalives` : e.message),
-    );
-    client.on('end', lost('the server closed the connection'));
-    client.on('close', lost('the connection closed'));
-    for (const h of hops) h.value.on('close', this.onHopClose);
-  }
-
-  // The target (and so its passwords) must never end up in a log line or a JSON report by accident.
-  toJSON(): { host: string } {
-    return { host: this.host };
-  }
-
-  [inspect.custom](): string {
-    return `SshConnection(${this.host})`;
-  }
-
-  /** Channel opens sshd refused and lvsible retried (sessions not yet reaped on the server). */
-  retries = 0;
-
-  /** Most channels this connection ever had open at once. */
-  get peakChannels(): number {
-    return this.slots.peak;
-  }
-
-  private markDead(why: string): void {
-    if (this.dead) return;
-    const where = `${this.t.user}@${this.t.host}:${this.t.port}`;
-    this.dead = new UnreachableError(this.t.name, this.closing ? `connection to ${where} was closed` : `connection to ${where} lost: ${why}`);
-    this.slots.fail(this.dead);
-    for (const reject of [...this.pending]) reject(this.dead);
-    this.client.end();
-    for (const h of this.hops) {
-      h.value.off('close', this.onHopClose);
-      h.release();
-    }
-  }
-
-  async exec(cmd: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    if (this.dead) throw this.dead;
-    const release = await this.slots.acquire();
-    return this.run(cmd, opts, release);
-  }
-
-  private run(cmd: string, opts: ExecOptions, release: () => void): Promise<ExecResult> {
-    const b = this.t.become;
-    const becomeUser = opts.becomeUser ?? b?.user ?? 'root';
-    const plan = commandLine(cmd, {
-      loginUser: this.t.user,
-      ...(opts.become ? { become: { user: becomeUser, ...(b?.password !== undefined ? { password: b.password } : {}) } } : {}),
-    });
-    const sudo = plan.prompt && plan.marker ? new SudoConversation({ prompt: plan.prompt, marker: plan.marker }) : undefined;
-    const timeoutMs = opts.timeoutMs ?? this.t.commandTimeoutMs;
-    const label = cmd.split('\n')[0]!.slice(0, 80) + (cmd.length > 80 || cmd.includes('\n') ? '…' : '');
-
-    return new Promise<ExecResult>((resolve, reject) => {
-      const out: Buffer[] = [];
-      const err: string[] = [];
-      let channel: ClientChannel | undefined;
-      let settled = false;
-      let timer: NodeJS.Timeout | undefined;
-      let exit: { code: number; signal?: string } | undefined;
-      const settle = (fn: () => void) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.pending.delete(abort);
-        fn();
-      };
-      const abort = (e: Error) => settle(() => reject(e));
-      this.pending.add(abort);
-      if (this.dead) return abort(this.dead);
-
-      if (timeoutMs > 0) {
-        timer = setTimeout(() => {
-          const so = Buffer.concat(out).toString('utf8');
-          abort(new CommandTimeoutError(this.t.name, label, timeoutMs, err.join(''), so));
-          killChannel(channel);
-          // If the server never confirms the close, free the slot anyway rather than starve the host.
-          setTimeout(release, 10_000).unref();
-        }, timeoutMs);
+function channelOf(ch: ClientChannel): ExecChannel {
+  // A write after the remote closed errors; the close event tells the rest.
+  ch.on('error', () => undefined);
+  return {
+    onStdout: (l) => void ch.on('data', l),
+    onStderr: (l) => void ch.stderr.on('data', l),
+    onExit: (l) => void ch.on('exit', (code: number | null, signal?: string) => l(code, signal)),
+    onClose: (l) => void ch.on('close', l),
+    write: (d) => void ch.write(d),
+    end: (d) => void ch.end(d),
+    kill: () => {
+      try {
+        ch.signal('KILL');
+      } catch {
+        /* older servers refuse signals; closing the channel still hangs up the command */
       }
-
-      const open = (attempt: number) => this.client.exec(plan.line, (e, stream) => {
-        if (e) {
-          // sshd frees a session slot a moment after the channel closes, so a new channel can be refused
-          // even below MaxSessions: retry briefly (bounded) before calling it a failure.
-          if (!this.dead && !settled && attempt < OPEN_RETRY_DELAYS_MS.length && /open failed/i.test(e.message)) {
-            this.retries++;
-            return void setTimeout(() => open(attempt + 1), OPEN_RETRY_DELAYS_MS[attempt]);
-          }
-          release();
-          return abort(this.dead ?? new UnreachableError(this.t.name, `cannot open an SSH channel: ${e.message}`));
-        }
-        channel = stream;
-        // Keep the slot until the channel is really gone, even after a timeout, so sshd never sees > cap.
-        stream.once('close', release);
-        if (settled) return killChannel(stream);
-        stream.on('error', () => undefined); // a write after the remote closed; the close event tells the rest
-        stream.stderr.on('data', (d: Buffer) => {
-          if (!sudo) return void err.push(d.toString('utf8'));
-          const r = sudo.onStderr(d);
-          err.push(r.data);
-          if (r.prompts === 0) return;
-          if (sudo.promptsSeen > 1) {
-            abort(new RemoteCommandError(this.t.name, `sudo -u ${becomeUser}`, 1, `incorrect become password for ${this.t.user} (sudo asked again)`));
-            return killChannel(stream);
-          }
-          stream.write(`${b?.password}\n`);
-        });
-        stream.on('data', (d: Buffer) => {
-          if (!sudo) return void out.push(d);
-          const r = sudo.onStdout(d);
-          out.push(r.data);
-          if (r.started) stream.end(opts.stdin ?? '');
-        });
-        stream.on('exit', (code: number | null, signal?: string) => {
-          // Node's names (SIGTERM), as LocalConnection reports them; servers may send TERM or SIGTERM.
-          const sig = signal ? (signal.startsWith('SIG') ? signal : `SIG${signal}`) : undefined;
-          exit = code === null ? { code: 128 + signalNumber(sig), ...(sig ? { signal: sig } : {}) } : { code };
-        });
-        stream.on('close', () => {
-          if (sudo) {
-            const rest = sudo.flush();
-            out.push(rest.stdout);
-            err.push(rest.stderr);
-          }
-          // No exit status: the channel died with the connection (the close event on the client came first).
-          if (!exit) {
-            return void setImmediate(() =>
-              abort(this.dead ?? new UnreachableError(this.t.name, `the SSH channel closed without an exit status while running: ${label}`)),
-            );
-          }
-          const result: ExecResult = { code: exit.code, stdout: Buffer.concat(out).toString('utf8'), stderr: err.join(''), ...(exit.signal ? { signal: exit.signal } : {}) };
-          settle(() => resolve(result));
-        });
-        if (!sudo) stream.end(opts.stdin ?? '');
-      });
-      open(0);
-    });
-  }
-
-  async close(): Promise<void> {
-    if (this.dead) return;
-    this.closing = true;
-    const closed = new Promise<void>((r) => this.client.once('close', () => r()));
-    this.client.end();
-    // Bounded: a peer that never answers the disconnect must not hold up the end of the run.
-    await Promise.race([closed, new Promise((r) => setTimeout(r, 2000).unref())]);
-    this.markDead('closed');
-  }
-}
-
-function killChannel(stream: ClientChannel | undefined): void {
-  if (!stream) return;
-  try {
-    stream.signal('KILL');
-  } catch {
-    /* older servers refuse signals; closing the channel still hangs up the command */
-  }
-  stream.close();
-}
-
-function signalNumber(name: string | undefined): number {
-  return (name && osConstants.signals[name as keyof typeof osConstants.signals]) || 127;
+      ch.close();
+    },
+  };
 }

@@ -29,6 +29,8 @@ export interface SshdHandle {
   /** Base64 blob of the host key (what a known_hosts line carries). */
   hostKeyBase64: string;
   dir: string;
+  /** A sticky world-writable dir inside `dir`, for files remote commands write whatever user they run as. */
+  scratch: string;
   pid: number;
   /** Everything sshd wrote to stderr so far (-e), e.g. to check that a jump host forwarded a channel. */
   log(): string;
@@ -60,6 +62,8 @@ export async function startSshd(opts: SshdOptions = {}): Promise<SshdHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'lvsible-sshd-'));
   // sshd reads authorized_keys as the user logging in: other test users (lvsible-test) must reach it.
   chmodSync(dir, 0o755);
+  mkdirSync(join(dir, 'scratch'));
+  chmodSync(join(dir, 'scratch'), 0o1777);
   try {
     const hostKey = join(dir, 'ssh_host_ed25519_key');
     await keygen(hostKey, '');
@@ -218,6 +222,7 @@ function handle(p: Parts): SshdHandle {
     knownHostsPath: p.knownHostsPath,
     hostKeyBase64: p.hostKeyBase64,
     dir: p.dir,
+    scratch: join(p.dir, 'scratch'),
     pid,
     log: p.log,
     async addClientKey(name, passphrase = '') {

@@ -25,3 +25,13 @@ export function requireTestUser(t: TestContext): boolean {
   t.skip(how);
   return false;
 }
+
+/**
+ * The user for tests that kill commands mid-way (timeouts, dropped links). A login shell killed while it
+ * runs the user's rc files can leave that user's state broken: on a machine whose root .bashrc runs
+ * `pyenv init` (rehash takes a lock file), a SIGKILL there leaves a stale lock and every later root login
+ * waits 60 s for it. The test user's rc is Debian's default, which does nothing for non-interactive shells.
+ */
+export function killableUser(fallback: string): string {
+  return testUserExists() ? TEST_USER : fallback;
+}

@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UnreachableError } from '../../src/errors.js';
 import { connect } from '../../src/transport/ssh.js';
 import { startSshd, targetFor, type SshdHandle } from '../helpers/sshd.js';
+import { killableUser } from '../helpers/test-user.js';
 
 const started: SshdHandle[] = [];
 afterEach(async () => {
@@ -20,17 +22,18 @@ const settle = (p: Promise<unknown>) => p.then(() => 'resolved' as const, (e: un
 describe('a connection that dies mid-run', () => {
   it('rejects the running command, the queued ones and later ones with UnreachableError, within seconds', async () => {
     const s = await sshd();
-    const conn = await connect(targetFor(s), { maxChannels: 1 });
-    const running = settle(conn.exec('sleep 30'));
+    const conn = await connect(targetFor(s, { user: killableUser(s.user) }), { maxChannels: 1 });
+    const mark = `${s.scratch}/started`;
+    const running = settle(conn.exec(`touch ${mark}; exec sleep 30`));
     const queued = settle(conn.exec('echo never'));
-    await waitFor(() => s.log().includes('session opened') || s.log().includes('Starting session'), 5000);
+    await waitFor(() => existsSync(mark), 10_000);
     const t0 = Date.now();
     s.kill();
     const [a, b] = await Promise.all([running, queued]);
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(a).toBeInstanceOf(UnreachableError);
     expect(b).toBeInstanceOf(UnreachableError);
-    expect(String((a as Error).message)).toMatch(new RegExp(`connection to ${s.user}@${s.host}:${s.port} lost`));
+    expect(String((a as Error).message)).toMatch(new RegExp(`connection to ${killableUser(s.user)}@${s.host}:${s.port} lost`));
     await expect(conn.exec('true')).rejects.toBeInstanceOf(UnreachableError);
     await conn.close(); // closing a dead connection is harmless
   });
@@ -39,7 +42,7 @@ describe('a connection that dies mid-run', () => {
     const s = await sshd();
     const proxy = await freezableProxy(s.host, s.port);
     try {
-      const conn = await connect(targetFor(s, { port: proxy.port, knownHostsPath: await knownHostsFor(s, proxy.port) }), {
+      const conn = await connect(targetFor(s, { user: killableUser(s.user), port: proxy.port, knownHostsPath: await knownHostsFor(s, proxy.port) }), {
         keepaliveIntervalMs: 300,
         keepaliveCountMax: 2,
       });

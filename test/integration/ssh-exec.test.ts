@@ -5,16 +5,21 @@ import { CommandTimeoutError } from '../../src/transport/connect-errors.js';
 import { connect } from '../../src/transport/ssh.js';
 import { sh } from '../../src/transport/quote.js';
 import { startSshd, targetFor, type SshdHandle } from '../helpers/sshd.js';
+import { killableUser } from '../helpers/test-user.js';
 
 let sshd: SshdHandle;
 let conn: Connection;
+/** Commands killed by a timeout here run as a user whose shell rc is harmless to interrupt. */
+let killable: Connection;
 
 beforeAll(async () => {
   sshd = await startSshd({ address: '127.0.0.1' });
   conn = await connect(targetFor(sshd));
+  killable = await connect(targetFor(sshd, { user: killableUser(sshd.user) }));
 });
 afterAll(async () => {
   await conn?.close();
+  await killable?.close();
   await sshd?.stop();
 });
 
@@ -64,7 +69,7 @@ describe('exec over a real sshd', () => {
   });
 
   it('without the cap, sshd refuses channels beyond MaxSessions (the cap is what makes the above pass)', async () => {
-    const uncapped = await connect(targetFor(sshd), { maxChannels: 20 });
+    const uncapped = await connect(targetFor(sshd, { user: killableUser(sshd.user) }), { maxChannels: 20 });
     try {
       const settled = await Promise.allSettled(Array.from({ length: 20 }, () => uncapped.exec('sleep 4')));
       const refused = settled.filter((s) => s.status === 'rejected');
@@ -77,17 +82,17 @@ describe('exec over a real sshd', () => {
 
   it('kills a command that outlives its timeout and says so', async () => {
     const t0 = Date.now();
-    const err = await conn.exec('echo started; sleep 30', { timeoutMs: 500 }).catch((e: unknown) => e);
+    const err = await killable.exec('echo started; sleep 30', { timeoutMs: 1500 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CommandTimeoutError);
-    expect(String(err)).toMatch(/timed out after 500 ms/);
+    expect(String(err)).toMatch(/timed out after 1500 ms/);
     expect(String(err)).toMatch(/started/);
-    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(Date.now() - t0).toBeLessThan(6000);
     // The connection is still fine afterwards.
-    expect((await conn.exec('echo alive')).stdout).toBe('alive\n');
+    expect((await killable.exec('echo alive')).stdout).toBe('alive\n');
   });
 
   it('uses the target commandTimeoutMs when exec gives none', async () => {
-    const c = await connect(targetFor(sshd, { commandTimeoutMs: 300 }));
+    const c = await connect(targetFor(sshd, { user: killableUser(sshd.user), commandTimeoutMs: 300 }));
     try {
       await expect(c.exec('sleep 10')).rejects.toBeInstanceOf(CommandTimeoutError);
     } finally {

@@ -1,9 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnreachableError } from '../../src/errors.js';
 import { connect } from '../../src/transport/ssh.js';
 import { startSshd, targetFor, type SshdHandle } from '../helpers/sshd.js';
+import { killableUser } from '../helpers/test-user.js';
 
 let jump: SshdHandle;
 let jump2: SshdHandle;
@@ -104,9 +105,11 @@ describe('ProxyJump through real sshds', () => {
     const kh = join(j.dir, 'kh');
     writeFileSync(kh, `${j.hostKeyLine}\n${target.hostKeyLine}\n`);
     try {
-      const conn = await connect(targetFor(target, { knownHostsPath: kh, proxyJump: [targetFor(j, { knownHostsPath: kh })] }));
-      const running = conn.exec('sleep 30').catch((e: unknown) => e);
-      await new Promise((r) => setTimeout(r, 300));
+      const user = killableUser(target.user);
+      const conn = await connect(targetFor(target, { user, knownHostsPath: kh, proxyJump: [targetFor(j, { knownHostsPath: kh })] }));
+      const mark = `${target.scratch}/started-${j.port}`;
+      const running = conn.exec(`touch ${mark}; exec sleep 30`).catch((e: unknown) => e);
+      for (let i = 0; i < 200 && !existsSync(mark); i++) await new Promise((r) => setTimeout(r, 50));
       const t0 = Date.now();
       j.kill();
       expect(await running).toBeInstanceOf(UnreachableError);
