@@ -46,7 +46,7 @@ try {
   for (const cap of [1, 4, 8]) {
     const c = await connect(t, { maxChannels: cap });
     const ms = await timeRounds(() => Promise.all(Array.from({ length: 100 }, (_, i) => c.exec(`echo ${i}`))), 3);
-    const retries = (c as unknown as { retries: number }).retries;
+    const retries = c.retries;
     row(`100 execs, ${cap} channel(s) at once`, ms, `(${(100_000 / ms).toFixed(0)} exec/s, ${retries} refused opens retried)`);
     await c.close();
   }

@@ -71,7 +71,11 @@ export class SshConnection implements Connection {
   }
 
   /** Channel opens sshd refused and lvsible retried (sessions not yet reaped on the server). */
-  retries = 0;
+  get retries(): number {
+    return this.refusedOpens;
+  }
+
+  private refusedOpens = 0;
 
   /** Most channels this connection ever had open at once. */
   get peakChannels(): number {
@@ -142,7 +146,7 @@ export class SshConnection implements Connection {
           // sshd frees a session slot a moment after the channel closes, so a new channel can be refused
           // even below MaxSessions: retry briefly (bounded) before calling it a failure.
           if (!this.dead && !settled && attempt < OPEN_RETRY_DELAYS_MS.length && /open failed/i.test(e.message)) {
-            this.retries++;
+            this.refusedOpens++;
             return void setTimeout(() => open(attempt + 1), OPEN_RETRY_DELAYS_MS[attempt]);
           }
           release();

@@ -5,14 +5,13 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import ssh2, { type AnyAuthMethod, type AuthenticationType, type Client as SshClient, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { UnreachableError } from '../errors.js';
-import type { Connection } from '../types.js';
 import { describeConnectError, type ConnectContext, type ConnectFailure } from './connect-errors.js';
 import { hostEntryName, knownKeyTypes, readKnownHosts, verifyHostKey } from './known-hosts.js';
 import { SharedPool, type Lease } from './pool.js';
 import { SshConnection, type ExecChannel, type HopHandle, type SessionClient } from './session.js';
 import type { SshTarget } from './target.js';
 
-export { DEFAULT_MAX_CHANNELS } from './session.js';
+export { DEFAULT_MAX_CHANNELS, SshConnection } from './session.js';
 
 /**
  * SSH over ssh2 (the only file that imports it). One Client per host for the whole run; commands are exec
@@ -43,7 +42,7 @@ const HOST_KEY_ALGOS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp3
 // Jump host connections shared by every target behind them (see pool.ts), for the life of the process.
 const jumpHosts = new SharedPool<Client>();
 
-export async function connect(target: SshTarget, opts: ConnectOptions = {}): Promise<Connection> {
+export async function connect(target: SshTarget, opts: ConnectOptions = {}): Promise<SshConnection> {
   const hops = target.proxyJump ?? [];
   const leases: Lease<Client>[] = [];
   try {

@@ -1,16 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Connection } from '../../src/types.js';
 import { CommandTimeoutError } from '../../src/transport/connect-errors.js';
-import { connect } from '../../src/transport/ssh.js';
+import { connect, type SshConnection } from '../../src/transport/ssh.js';
 import { sh } from '../../src/transport/quote.js';
 import { startSshd, targetFor, type SshdHandle } from '../helpers/sshd.js';
 import { killableUser } from '../helpers/test-user.js';
 
 let sshd: SshdHandle;
-let conn: Connection;
+let conn: SshConnection;
 /** Commands killed by a timeout here run as a user whose shell rc is harmless to interrupt. */
-let killable: Connection;
+let killable: SshConnection;
 
 beforeAll(async () => {
   sshd = await startSshd({ address: '127.0.0.1' });
@@ -65,7 +64,7 @@ describe('exec over a real sshd', () => {
     expect(results.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
     expect(results.every((r) => r.code === 0)).toBe(true);
     // All 20 were really in flight: the cap, not the caller, serialised them.
-    expect((conn as unknown as { peakChannels: number }).peakChannels).toBe(8);
+    expect(conn.peakChannels).toBe(8);
   });
 
   it('without the cap, sshd refuses channels beyond MaxSessions (the cap is what makes the above pass)', async () => {
