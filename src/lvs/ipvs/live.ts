@@ -43,23 +43,22 @@ export interface Captured {
   text: string;
 }
 
-/** Split the probe output into its captured commands. */
+/**
+ * Split the probe output into its captured commands. Sections are cut with indexOf and unprefixed with one
+ * regex pass each: the captures of a big director are megabytes.
+ */
 export function splitCaptures(stdout: string): Map<string, Captured> {
   const out = new Map<string, Captured>();
-  let cur: { rc: number; lines: string[] } | undefined;
-  const flush = (key: string | undefined) => {
-    if (key && cur) out.set(key, { rc: cur.rc, text: cur.lines.length ? cur.lines.join('\n') + '\n' : '' });
-  };
-  let key: string | undefined;
-  for (const line of stdout.split('\n')) {
-    const head = /^@(\S+) (\d+)$/.exec(line);
-    if (head) {
-      flush(key);
-      key = head[1];
-      cur = { rc: Number(head[2]), lines: [] };
-    } else if (line.startsWith('|') && cur) cur.lines.push(line.slice(1));
-  }
-  flush(key);
+  const head = /^@(\S+) (\d+)$/gm;
+  const heads = [...stdout.matchAll(head)];
+  heads.forEach((h, k) => {
+    const start = h.index! + h[0].length + 1;
+    const end = k + 1 < heads.length ? heads[k + 1]!.index! : stdout.length;
+    const body = start < end ? stdout.slice(start, end) : '';
+    // Only `|` lines are output; anything else (there should be nothing) is dropped.
+    const text = body.replace(/^(?!\|).*\n?/gm, '').replace(/^\|/gm, '');
+    out.set(h[1]!, { rc: Number(h[2]), text: text && !text.endsWith('\n') ? `${text}\n` : text });
+  });
   return out;
 }
 
@@ -79,40 +78,59 @@ export function parseLive(stdout: string): LiveIpvs {
   return { available: true, table };
 }
 
+type Dest = IpvsTable['services'][number]['destinations'][number];
+type Svc = IpvsTable['services'][number];
+type ListedSvc = Pick<Svc, 'kind' | 'family' | 'address' | 'port' | 'fwmark'> & { destinations: Array<Pick<Dest, 'address' | 'port'>> };
+
 /**
- * The -Sn table completed with thresholds and counters from the listings. Entries are matched by key: the
- * listings are separate invocations, and an entry that appeared or vanished in between is simply left as -S saw it.
+ * The -Sn table completed with thresholds and counters from the listings. All three come out in ipvsadm's
+ * one sort order, so entries are paired by position and checked; only when the table changed between the
+ * invocations (an entry appeared or vanished) is the rest matched by key, and an entry seen by -S alone keeps
+ * what -S said.
  */
 export function mergeListings(saveText: string, thresholdsText: string, listText: string): IpvsTable {
   const table = parseSave(saveText);
-  const index = new Map<string, Map<string, IpvsTable['services'][number]['destinations'][number]>>();
-  for (const vs of table.services) index.set(serviceKey(vs), new Map(vs.destinations.map((d) => [destKey(d), d])));
+  let byKey: Map<string, { vs: Svc; dests?: Map<string, Dest> }> | undefined;
+  const findService = (vs: ListedSvc, i: number): { vs: Svc; dests?: Map<string, Dest> } | undefined => {
+    const same = table.services[i];
+    if (same && same.kind === vs.kind && same.address === vs.address && same.port === vs.port && same.fwmark === vs.fwmark && same.family === vs.family) {
+      return { vs: same };
+    }
+    byKey ??= new Map(table.services.map((s) => [serviceKey(s), { vs: s }]));
+    return byKey.get(serviceKey(vs));
+  };
+  const pair = (listed: ListedSvc[], each: (target: Dest, d: ListedSvc['destinations'][number]) => void) => {
+    listed.forEach((lvs, i) => {
+      const found = findService(lvs, i);
+      if (!found) return;
+      lvs.destinations.forEach((d, j) => {
+        let target: Dest | undefined = found.vs.destinations[j];
+        if (!target || target.address !== d.address || target.port !== d.port) {
+          found.dests ??= new Map(found.vs.destinations.map((x) => [destKey(x), x]));
+          target = found.dests.get(destKey(d));
+        }
+        if (target) each(target, d);
+      });
+    });
+  };
 
   const th = parseList(thresholdsText);
   if (th.format === 'thresholds') {
-    for (const vs of th.services) {
-      const dests = index.get(serviceKey(vs));
-      for (const d of vs.destinations) {
-        const target = dests?.get(destKey(d));
-        if (!target) continue;
-        if (d.upperThreshold) target.upperThreshold = d.upperThreshold;
-        if (d.lowerThreshold) target.lowerThreshold = d.lowerThreshold;
-      }
-    }
+    pair(th.services, (target, d) => {
+      const t = d as Partial<Dest>;
+      if (t.upperThreshold) target.upperThreshold = t.upperThreshold;
+      if (t.lowerThreshold) target.lowerThreshold = t.lowerThreshold;
+    });
   }
   const list = parseList(listText);
   if (list.format === 'list') {
     if (list.version) table.version = list.version;
     if (list.connTableSize !== undefined) table.connTableSize = list.connTableSize;
-    for (const vs of list.services) {
-      const dests = index.get(serviceKey(vs));
-      for (const d of vs.destinations) {
-        const target = dests?.get(destKey(d));
-        if (!target) continue;
-        if (d.counters) target.counters = d.counters;
-        if (d.method === 'local') target.method = 'local';
-      }
-    }
+    pair(list.services, (target, d) => {
+      const l = d as Dest;
+      if (l.counters) target.counters = l.counters;
+      if (l.method === 'local') target.method = 'local';
+    });
   }
   return table;
 }

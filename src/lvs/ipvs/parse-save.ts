@@ -8,10 +8,12 @@ import {
   normalizeNetmask,
   tokenize,
   uint,
+  digits,
+  type Endpoint,
   type Line,
   type ServiceHead,
 } from './parse-common.js';
-import type { Destination, ForwardMethod, IpvsTable, TunnelType, VirtualService } from './types.js';
+import type { Destination, ForwardMethod, IpvsTable, TunnelChecksum, TunnelType, VirtualService } from './types.js';
 
 /**
  * `ipvsadm -S -n` (also a rules file: `#` comment lines and a leading `ipvsadm` token are skipped, as the
@@ -70,76 +72,122 @@ interface Parsed {
   numeric: boolean;
 }
 
-const METHOD: Record<string, ForwardMethod> = {
-  '-g': 'dr', '--gatewaying': 'dr', '-m': 'nat', '--masquerading': 'nat', '-i': 'tun', '--ipip': 'tun',
-};
+function need(t: string[], i: number, line: Line): string {
+  const v = t[i];
+  if (v === undefined) throw new IpvsParseError(line.no, line.text, `${t[i - 1]} needs a value`);
+  return v;
+}
 
+/** One -S line's options. A switch over plain strings: this runs once per line of a 100,000-line table. */
 function options(t: string[], line: Line): Parsed {
   let head: ServiceHead | undefined;
   const svc: Parsed['svc'] = { scheduler: 'wlc', schedFlags: [], ops: false };
-  let dest: Destination | undefined;
-  let destPortGiven = false;
+  let ep: Endpoint | undefined;
   let numeric = true;
   let method: ForwardMethod = 'dr';
   let weight = 1;
-  const extra: Partial<Destination> = {};
-  const value = (i: number): string => {
-    const v = t[i];
-    if (v === undefined) throw new IpvsParseError(line.no, line.text, `${t[i - 1]} needs a value`);
-    return v;
-  };
+  let upper = 0;
+  let lower = 0;
+  let tun: TunnelType | undefined;
+  let tunPort: number | undefined;
+  let tunCsum: TunnelChecksum | undefined;
   for (let i = 0; i < t.length; i++) {
     const o = t[i]!;
-    if (o === '-t' || o === '--tcp-service' || o === '-u' || o === '--udp-service' || o === '--sctp-service') {
-      const ep = endpoint(value(++i), line);
-      if (!ep.numeric) numeric = false;
-      const kind = o === '-t' || o === '--tcp-service' ? 'tcp' : o === '--sctp-service' ? 'sctp' : 'udp';
-      head = { kind, family: familyOf(ep.address), address: ep.address, port: ep.port, ...(ep.portName ? { portName: ep.portName } : {}) };
-    } else if (o === '-f' || o === '--fwmark-service') {
-      head = { kind: 'fwmark', family: 'inet', fwmark: fwmarkOf(value(++i), line) };
-    } else if (o === '-6' || o === '--ipv6') {
-      if (head?.kind !== 'fwmark') throw new IpvsParseError(line.no, line.text, '-6 used before -f');
-      head.family = 'inet6';
-    } else if (o === '-s' || o === '--scheduler') svc.scheduler = value(++i);
-    else if (o === '-p' || o === '--persistent') {
-      // The timeout is optional: `-p` alone means 360 s.
-      const next = t[i + 1];
-      svc.persistence = { ...svc.persistence, timeout: next !== undefined && /^\d+$/.test(next) ? uint(t[++i], line, 'a timeout') : 360 };
-    } else if (o === '-M' || o === '--netmask') {
-      const mask = normalizeNetmask(value(++i));
-      svc.persistence = { timeout: svc.persistence?.timeout ?? 360, ...(mask ? { netmask: mask } : {}) };
-    } else if (o === '--pe' || o === 'pe') svc.pe = value(++i);
-    // ipvsadm 1.26 saved `pe sip` and `ops` without dashes (fixed in 1.27): `pe` above and `ops` here read them.
-    else if (o === '-o' || o === '--ops' || o === 'ops') svc.ops = true;
-    else if (o === '-b' || o === '--sched-flags') svc.schedFlags = value(++i).split(',').filter(Boolean);
-    else if (o === '-r' || o === '--real-server') {
-      const text = value(++i);
-      const ep = endpoint(text, line);
-      if (!ep.numeric) numeric = false;
-      destPortGiven = ep.hasPort;
-      dest = { address: ep.address, port: ep.port, ...(ep.portName ? { portName: ep.portName } : {}), method: 'dr', weight: 1 };
-    } else if (METHOD[o]) method = METHOD[o]!;
-    else if (o === '-w' || o === '--weight') weight = uint(value(++i), line, 'a weight');
-    else if (o === '-x' || o === '--u-threshold') extra.upperThreshold = uint(value(++i), line, 'a threshold');
-    else if (o === '-y' || o === '--l-threshold') extra.lowerThreshold = uint(value(++i), line, 'a threshold');
-    else if (o === '--tun-type') extra.tunType = tunType(value(++i), line);
-    else if (o === '--tun-port') extra.tunPort = uint(value(++i), line, 'a port');
-    else if (o === '--tun-nocsum') extra.tunCsum = 'nocsum';
-    else if (o === '--tun-csum') extra.tunCsum = 'csum';
-    else if (o === '--tun-remcsum') extra.tunCsum = 'remcsum';
-    else throw new IpvsParseError(line.no, line.text, `unknown option ${o}`);
+    switch (o) {
+      case '-t': case '--tcp-service': case '-u': case '--udp-service': case '--sctp-service': {
+        const e = endpoint(need(t, ++i, line), line);
+        if (!e.numeric) numeric = false;
+        const kind = o === '-t' || o === '--tcp-service' ? 'tcp' : o === '--sctp-service' ? 'sctp' : 'udp';
+        head = { kind, family: familyOf(e.address), address: e.address, port: e.port };
+        if (e.portName) head.portName = e.portName;
+        break;
+      }
+      case '-f': case '--fwmark-service':
+        head = { kind: 'fwmark', family: 'inet', fwmark: fwmarkOf(need(t, ++i, line), line) };
+        break;
+      case '-6': case '--ipv6':
+        if (head?.kind !== 'fwmark') throw new IpvsParseError(line.no, line.text, '-6 used before -f');
+        head.family = 'inet6';
+        break;
+      case '-s': case '--scheduler':
+        svc.scheduler = need(t, ++i, line);
+        break;
+      case '-p': case '--persistent': {
+        // The timeout is optional: `-p` alone means 360 s.
+        const next = t[i + 1];
+        const timeout = next !== undefined && digits(next) >= 0 ? uint(t[++i], line, 'a timeout') : 360;
+        svc.persistence = { ...svc.persistence, timeout };
+        break;
+      }
+      case '-M': case '--netmask': {
+        const mask = normalizeNetmask(need(t, ++i, line));
+        svc.persistence = { timeout: svc.persistence?.timeout ?? 360, ...(mask ? { netmask: mask } : {}) };
+        break;
+      }
+      // ipvsadm 1.26 saved `pe sip` and `ops` without dashes (fixed in 1.27): read them too.
+      case '--pe': case 'pe':
+        svc.pe = need(t, ++i, line);
+        break;
+      case '-o': case '--ops': case 'ops':
+        svc.ops = true;
+        break;
+      case '-b': case '--sched-flags':
+        svc.schedFlags = need(t, ++i, line).split(',').filter(Boolean);
+        break;
+      case '-r': case '--real-server':
+        ep = endpoint(need(t, ++i, line), line);
+        if (!ep.numeric) numeric = false;
+        break;
+      case '-g': case '--gatewaying':
+        method = 'dr';
+        break;
+      case '-m': case '--masquerading':
+        method = 'nat';
+        break;
+      case '-i': case '--ipip':
+        method = 'tun';
+        break;
+      case '-w': case '--weight':
+        weight = uint(need(t, ++i, line), line, 'a weight');
+        break;
+      case '-x': case '--u-threshold':
+        upper = uint(need(t, ++i, line), line, 'a threshold');
+        break;
+      case '-y': case '--l-threshold':
+        lower = uint(need(t, ++i, line), line, 'a threshold');
+        break;
+      case '--tun-type':
+        tun = tunType(need(t, ++i, line), line);
+        break;
+      case '--tun-port':
+        tunPort = uint(need(t, ++i, line), line, 'a port');
+        break;
+      case '--tun-nocsum':
+        tunCsum = 'nocsum';
+        break;
+      case '--tun-csum':
+        tunCsum = 'csum';
+        break;
+      case '--tun-remcsum':
+        tunCsum = 'remcsum';
+        break;
+      default:
+        throw new IpvsParseError(line.no, line.text, `unknown option ${o}`);
+    }
   }
   if (!head) throw new IpvsParseError(line.no, line.text, 'no service (-t, -u, --sctp-service or -f)');
-  if (dest) {
-    dest.method = method;
-    dest.weight = weight;
-    if (extra.upperThreshold) dest.upperThreshold = extra.upperThreshold;
-    if (extra.lowerThreshold) dest.lowerThreshold = extra.lowerThreshold;
-    if (extra.tunType) dest.tunType = extra.tunType;
-    if (extra.tunPort !== undefined) dest.tunPort = extra.tunPort;
-    if (extra.tunCsum) dest.tunCsum = extra.tunCsum;
+  const out: Parsed = { head, svc, destPortGiven: ep?.hasPort ?? false, numeric };
+  if (ep) {
+    const dest: Destination = { address: ep.address, port: ep.port, method, weight };
+    if (ep.portName) dest.portName = ep.portName;
+    if (upper) dest.upperThreshold = upper;
+    if (lower) dest.lowerThreshold = lower;
+    if (tun) dest.tunType = tun;
+    if (tunPort !== undefined) dest.tunPort = tunPort;
+    if (tunCsum) dest.tunCsum = tunCsum;
+    out.dest = dest;
   }
-  return { head, svc, ...(dest ? { dest } : {}), destPortGiven, numeric };
+  return out;
 }
 
 function sameHead(vs: VirtualService | undefined, h: ServiceHead): boolean {
