@@ -72,4 +72,21 @@ describe('verifyDirectorOffline', () => {
     const live = { ...parseSave(''), timeouts: { tcp: 900, tcpfin: 120, udp: 300 } };
     expect(compareTables({ services: [], timeouts: declared.timeouts }, live).map(formatDrift)).toEqual(['(global): udp timeout: want 60, got 300']);
   });
+
+  it('does not compare what the saved format cannot show (thresholds; tunnel types in plain -Ln)', () => {
+    const declared = parseSave('-A -t 10.0.0.1:80 -s wrr\n-a -t 10.0.0.1:80 -r 10.0.1.1:80 -m -w 1 -x 100\n-a -t 10.0.0.1:80 -r 10.0.2.1:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-nocsum\n');
+    const ln = 'TCP  10.0.0.1:80 wrr\n  -> 10.0.1.1:80 Masq 1 0 0\n  -> 10.0.2.1:80 Tunnel 1 0 0\n';
+    expect(verifyDirectorOffline(declared, ln)).toEqual([]);
+    const tunInfo = `Prot LocalAddress:Port Scheduler Flags
+  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn
+TCP  10.0.0.1:80 wrr
+  -> 10.0.1.1:80                  Masq    n/a           1      0          0
+  -> 10.0.2.1:80                  Tunnel  gue:6081:-c   1      0          0
+`;
+    expect(verifyDirectorOffline(declared, tunInfo).map(formatDrift)).toEqual(['TCP 10.0.0.1:80 -> 10.0.2.1:80: tunnel port: want 6080, got 6081']);
+    // Online verify reads thresholds (--thresholds) and compares them.
+    expect(compareTables(declared, parseSave(ln.replace(/.*/s, '-A -t 10.0.0.1:80 -s wrr\n-a -t 10.0.0.1:80 -r 10.0.1.1:80 -m -w 1\n-a -t 10.0.0.1:80 -r 10.0.2.1:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-nocsum\n'))).map(formatDrift)).toEqual([
+      'TCP 10.0.0.1:80 -> 10.0.1.1:80: upper threshold: want 100, got none',
+    ]);
+  });
 });

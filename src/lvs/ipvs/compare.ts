@@ -75,16 +75,18 @@ export function serviceDiffs(want: VirtualService, got: VirtualService): FieldDi
  * Differences between two normalised destinations. A live `local` method matches any wanted method: the kernel
  * marks destinations that are addresses of the director itself, and no ipvsadm option can change that.
  */
-export function destDiffs(want: Destination, got: Destination): FieldDiff[] {
+export function destDiffs(want: Destination, got: Destination, unknown: ReadonlyArray<'thresholds' | 'tunnel'> = []): FieldDiff[] {
   const out: FieldDiff[] = [];
   const add = (field: string, w: unknown, g: unknown) => {
     if (show(w) !== show(g)) out.push({ field, want: show(w), got: show(g) });
   };
   if (got.method !== 'local') add('method', want.method, got.method);
   add('weight', want.weight, got.weight);
-  add('upper threshold', want.upperThreshold, got.upperThreshold);
-  add('lower threshold', want.lowerThreshold, got.lowerThreshold);
-  if (got.method !== 'local') {
+  if (!unknown.includes('thresholds')) {
+    add('upper threshold', want.upperThreshold, got.upperThreshold);
+    add('lower threshold', want.lowerThreshold, got.lowerThreshold);
+  }
+  if (got.method !== 'local' && !unknown.includes('tunnel')) {
     add('tunnel type', want.tunType, got.tunType);
     add('tunnel port', want.tunPort, got.tunPort);
     add('tunnel checksum', want.tunCsum, got.tunCsum);

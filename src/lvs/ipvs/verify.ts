@@ -20,6 +20,11 @@ export interface Drift {
 export interface CompareOptions {
   /** Keys of the live services we own; others are not reported as extra (keepalived's, another tool's). */
   only?: string[];
+  /**
+   * Fields the actual table cannot show, left out of the comparison: ipvsadm's -Ln and -S print no
+   * thresholds, and only `-Ln --tun-info` (or -S) prints tunnel types.
+   */
+  unknown?: Array<'thresholds' | 'tunnel'>;
 }
 
 /**
@@ -45,7 +50,7 @@ export function compareTables(desired: IpvsTable, actual: IpvsTable, opts: Compa
       const dest = formatAddrPort(wd.address, wd.port);
       const hd = gd.get(k);
       if (!hd) out.push({ service: name, dest, field: 'destination', want: 'present', got: 'missing' });
-      else for (const d of destDiffs(wd, hd)) out.push({ service: name, dest, ...d });
+      else for (const d of destDiffs(wd, hd, opts.unknown)) out.push({ service: name, dest, ...d });
       gd.delete(k);
     }
     for (const extra of gd.values()) {
@@ -66,12 +71,15 @@ export function compareTables(desired: IpvsTable, actual: IpvsTable, opts: Compa
 }
 
 /**
- * `lvsible verify --ipvsadm-output FILE`: the director part of verify against a saved `ipvsadm -Ln` (or `-Sn`)
- * output. Non-numeric output cannot be compared (names and truncated columns): the error says to use -n.
+ * `lvsible verify --ipvsadm-output FILE`: the director part of verify against a saved `ipvsadm -Ln` (or `-Sn`,
+ * or `-Ln --tun-info`) output. What the format cannot show (thresholds; tunnel types in plain -Ln) is not
+ * compared. Non-numeric output cannot be compared (names and truncated columns): the error says to use -n.
  */
 export function verifyDirectorOffline(desired: IpvsTable, ipvsadmOutputText: string, opts: CompareOptions = {}): Drift[] {
   const first = ipvsadmOutputText.split('\n').find((l) => l.trim() && !l.startsWith('#'))?.trim() ?? '';
   let actual: IpvsTable;
+  // Neither format carries thresholds; a plain listing does not show tunnel types either.
+  const unknown: Array<'thresholds' | 'tunnel'> = ['thresholds'];
   if (/^(ipvsadm\s+)?-[Aa]\s/.test(first)) actual = parseSave(ipvsadmOutputText);
   else {
     const listing = parseList(ipvsadmOutputText);
@@ -80,11 +88,12 @@ export function verifyDirectorOffline(desired: IpvsTable, ipvsadmOutputText: str
     }
     const { format: _f, ...table } = listing;
     actual = table;
+    if (listing.format === 'list') unknown.push('tunnel');
   }
   if (actual.numeric === false) {
     throw new IpvsParseError(1, first, 'this output shows host or service names: save it with `ipvsadm -Ln` (numeric) to verify');
   }
-  return compareTables(desired, actual, opts);
+  return compareTables(desired, actual, { unknown, ...opts });
 }
 
 /** One line per drift: `TCP 10.0.0.1:80 -> 10.0.1.11:8080: weight: want 3, got 1`. */
