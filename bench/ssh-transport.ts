@@ -27,7 +27,8 @@ async function timeRounds(fn: () => Promise<unknown>, rounds = ROUNDS): Promise<
 
 const row = (what: string, ms: number, extra = '') => console.log(`${what.padEnd(52)} ${ms.toFixed(1).padStart(8)} ms ${extra}`);
 
-const target = await startSshd({ address: '127.0.0.3' });
+// The target accepts many simultaneous handshakes, so the hop-sharing rows measure the jump host alone.
+const target = await startSshd({ address: '127.0.0.3', extraConfig: 'MaxStartups 100' });
 const jump = await startSshd({ address: '127.0.0.2' });
 try {
   // Each exec starts the remote user's login shell: root's .bashrc on this machine runs `pyenv init`
@@ -63,6 +64,19 @@ try {
   const jc = await connect(viaJump);
   row('exec round trip through the hop', await timeRounds(() => jc.exec('true'), 21));
   await jc.close();
+  // Without sharing, 20 simultaneous logins to one sshd run into its MaxStartups (10:30:100): some are
+  // dropped before the handshake. Sharing is one login, then 20 tunnels on it.
+  for (const share of [false, true]) {
+    let failed = 0;
+    const ms = await timeRounds(async () => {
+      const settled = await Promise.allSettled(Array.from({ length: 20 }, () => connect(viaJump, { shareJumpHosts: share })));
+      const conns = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      failed += settled.length - conns.length;
+      await Promise.all(conns.map((c) => c.exec('true')));
+      await Promise.all(conns.map((c) => c.close()));
+    }, 3);
+    row(`20 targets behind one hop, ${share ? 'shared' : 'own'} hop login`, ms, `(${failed}/60 connects failed)`);
+  }
 } finally {
   await target.stop();
   await jump.stop();

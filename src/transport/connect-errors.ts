@@ -57,6 +57,9 @@ export function describeConnectError(err: ConnectFailure, c: ConnectContext): st
       return `connection to ${where} was reset during the SSH handshake`;
   }
   if (err.level === 'client-timeout' || /timed out/i.test(err.message)) return timedOut(where, c.timeoutMs);
+  if (/lost before handshake/i.test(err.message)) {
+    return `${where} closed the connection before the SSH handshake (too many simultaneous connections for its MaxStartups, or a TCP wrapper/firewall refusing this client?)`;
+  }
   if (/no matching|handshake failed/i.test(err.message)) return `SSH handshake with ${where} failed: ${err.message}`;
   return `cannot connect to ${where}: ${err.message}`;
 }

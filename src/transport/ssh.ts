@@ -32,6 +32,8 @@ export interface ConnectOptions {
   keepaliveCountMax?: number;
   /** ssh2 protocol debug lines. */
   debug?: (line: string) => void;
+  /** Reuse one login per jump host across targets (default true; false gives this target its own hops). */
+  shareJumpHosts?: boolean;
 }
 
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
@@ -45,13 +47,14 @@ const jumpHosts = new SharedPool<Client>();
 export async function connect(target: SshTarget, opts: ConnectOptions = {}): Promise<SshConnection> {
   const hops = target.proxyJump ?? [];
   const leases: Lease<Client>[] = [];
+  const pool = opts.shareJumpHosts === false ? new SharedPool<Client>() : jumpHosts;
   try {
     let key = '';
     for (const [i, hop] of hops.entries()) {
       key += `${i ? ' > ' : ''}${hopKey(hop)}`;
       const prev = leases[i - 1]?.value;
       const myKey = key;
-      const lease = await jumpHosts.acquire(
+      const lease = await pool.acquire(
         myKey,
         async () => {
           const sock = prev ? await forward(prev, hops[i - 1]!, hop) : undefined;
@@ -59,7 +62,7 @@ export async function connect(target: SshTarget, opts: ConnectOptions = {}): Pro
           // Every target behind this hop listens for its end; dozens of them are normal.
           c.setMaxListeners(0);
           c.on('error', () => undefined);
-          c.once('close', () => jumpHosts.forget(myKey, c));
+          c.once('close', () => pool.forget(myKey, c));
           return c;
         },
         (c) => c.end(),
