@@ -76,6 +76,26 @@ describe('host key checking against a real sshd', () => {
     await c.close();
   });
 
+  it('asks a multi-key server for the key type known_hosts holds (only ECDSA recorded, server prefers ed25519)', async () => {
+    const ecdsa = join(dir, 'ssh_host_ecdsa_key');
+    await keygen(ecdsa, '', 'ecdsa');
+    const multi = await startSshd({ address: '127.0.0.3', extraConfig: `HostKey ${ecdsa}` });
+    try {
+      const kh = join(dir, 'ecdsa_known_hosts');
+      const [type, blob] = readFileSync(`${ecdsa}.pub`, 'utf8').split(' ');
+      writeFileSync(kh, `[${multi.host}]:${multi.port} ${type} ${blob}\n`);
+      const c = await connect(targetFor(multi, { knownHostsPath: kh }));
+      expect((await c.exec('echo ecdsa')).stdout).toBe('ecdsa\n');
+      await c.close();
+      // And the ed25519 key the server also has is the one a fresh known_hosts gets.
+      const fresh = join(dir, 'multi_fresh_known_hosts');
+      await (await connect(targetFor(multi, { knownHostsPath: fresh, hostKeyChecking: 'accept-new' }))).close();
+      expect(readFileSync(fresh, 'utf8')).toBe(`${multi.hostKeyLine}\n`);
+    } finally {
+      await multi.stop();
+    }
+  });
+
   it('refuses a key marked @revoked even in off mode', async () => {
     const kh = join(dir, 'revoked_known_hosts');
     writeFileSync(kh, `@revoked * ssh-ed25519 ${sshd.hostKeyBase64}\n${sshd.hostKeyLine}\n`);
