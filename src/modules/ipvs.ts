@@ -78,7 +78,8 @@ function tableChanges(plan: IpvsPlan, desired: IpvsTable, current: IpvsTable, li
     const why = live.available ? '' : ` (the live table could not be read: ${live.error})`;
     if (plan.now.length) steps.push(restoreStep(toRestoreLines(plan.now), `ipvsadm -R (${plan.now.length} line${plan.now.length === 1 ? '' : 's'})`));
     if (plan.drain.length) steps.push(drainStep(plan.drain, plan.drainTimeoutSec));
-    if (plan.afterDrain.length) steps.push(restoreStep(toRestoreLines(plan.afterDrain), `ipvsadm -R (${plan.afterDrain.length} deletes after drain)`));
+    const n = plan.afterDrain.length;
+    if (n) steps.push(restoreStep(toRestoreLines(plan.afterDrain), `ipvsadm -R (${n} delete${n === 1 ? '' : 's'} after the drain)`));
     // The diff text covers only the services that change: a 100,000-line table with one new real server
     // shows that one service, not two copies of everything.
     const touched = new Set([...ops.map((o) => serviceKey(o.service)), ...plan.drain.map((d) => serviceKey(d.service))]);

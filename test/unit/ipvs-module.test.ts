@@ -108,7 +108,7 @@ describe('ipvs module: changes', () => {
     expect(table!.steps.map((s) => s.label ?? s.cmd.split('\n')[0])).toEqual([
       'ipvsadm -R (7 lines)',
       'drain 1 destination (wait up to 30 s for their connections to end)',
-      'ipvsadm -R (1 deletes after drain)',
+      'ipvsadm -R (1 delete after the drain)',
     ]);
     expect(table!.steps[0]!.stdin).toBe(
       [
