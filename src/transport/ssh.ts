@@ -92,10 +92,13 @@ function hopKey(h: SshTarget): string {
 
 function forward(client: Client, hop: SshTarget, next: SshTarget): Promise<Duplex> {
   return new Promise((resolve, reject) => {
-    client.forwardOut('127.0.0.1', 0, next.host, next.port, (err, stream) => {
-      if (err) reject(new UnreachableError(next.name, `jump host ${hop.name} could not open a tunnel to ${next.host}:${next.port}: ${err.message}`));
-      else resolve(stream);
-    });
+    const fail = (err: Error) =>
+      reject(new UnreachableError(next.name, `jump host ${hop.name} could not open a tunnel to ${next.host}:${next.port}: ${err.message}`));
+    try {
+      client.forwardOut('127.0.0.1', 0, next.host, next.port, (err, stream) => (err ? fail(err) : resolve(stream)));
+    } catch (e) {
+      fail(e as Error); // a shared hop that died a moment ago: "Not connected"
+    }
   });
 }
 
@@ -233,7 +236,14 @@ function sessionOf(client: Client, opts: ConnectOptions): SessionClient {
   client.on('close', tell('the connection closed'));
   const closed = new Promise<void>((r) => client.once('close', () => r()));
   return {
-    exec: (line, cb) => void client.exec(line, (err, ch) => cb(err, err ? undefined : channelOf(ch))),
+    exec: (line, cb) => {
+      try {
+        client.exec(line, (err, ch) => cb(err, err ? undefined : channelOf(ch)));
+      } catch (e) {
+        // ssh2 throws "Not connected" synchronously once the socket is gone: report it like any failure.
+        setImmediate(() => cb(e as Error));
+      }
+    },
     onLost: (l) => void lost.push(l),
     end: () => void client.end(),
     closed,

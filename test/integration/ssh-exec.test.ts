@@ -57,6 +57,11 @@ describe('exec over a real sshd', () => {
     expect(sum.stdout.split(' ')[0]).toBe(createHash('sha256').update(bin).digest('hex'));
   });
 
+  it('a command that ignores a large stdin still returns normally', async () => {
+    const r = await conn.exec('echo ignored', { stdin: Buffer.alloc(4 * 1024 * 1024, 97) });
+    expect(r).toEqual({ code: 0, stdout: 'ignored\n', stderr: '' });
+  });
+
   it('runs 20 concurrent commands over one connection without exceeding MaxSessions', async () => {
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => conn.exec(`sleep 0.3; echo ${i}`)),
