@@ -31,14 +31,16 @@ const row = (what: string, ms: number, extra = '') => console.log(`${what.padEnd
 const target = await startSshd({ address: '127.0.0.3', extraConfig: 'MaxStartups 100' });
 const jump = await startSshd({ address: '127.0.0.2' });
 try {
-  // Each exec starts the remote user's login shell: root's .bashrc on this machine runs `pyenv init`
-  // (~200 ms), which would drown the transport's own cost. The plain test user shows the transport.
+  // Each exec starts the remote user's login shell. The test sshd keeps bash from reading ~/.bashrc
+  // (root's on this machine runs `pyenv init`); one row shows what a heavy rc file costs per command.
   const user = testUserExists() ? TEST_USER : target.user;
   console.log(`remote user: ${user}`);
   const t = targetFor(target, { user });
-  const asRoot = await connect(targetFor(target));
-  row(`exec round trip as ${target.user} (login shell rc included)`, await timeRounds(() => asRoot.exec('true'), 7));
+  const withRc = await startSshd({ address: '127.0.0.4', sourceRc: true });
+  const asRoot = await connect(targetFor(withRc));
+  row(`exec round trip as ${withRc.user}, ~/.bashrc read by the login shell`, await timeRounds(() => asRoot.exec('true'), 7));
   await asRoot.close();
+  await withRc.stop();
   row('connect + auth (ed25519 key, strict host key)', await timeRounds(async () => (await connect(t)).close()));
 
   const conn = await connect(t);

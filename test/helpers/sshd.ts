@@ -49,6 +49,12 @@ export interface SshdOptions {
   address?: string;
   /** sshd_config lines placed BEFORE the defaults: sshd keeps the first value it reads, so these win. */
   extraConfig?: string;
+  /**
+   * Let the login shell read the user's rc files (default false). Debian's bash sources ~/.bashrc for
+   * `ssh host cmd`; on this machine root's runs `pyenv init` (~200 ms a command, and a rehash lock a
+   * killed session leaves behind). Sessions get SHLVL=1, which makes bash skip it.
+   */
+  sourceRc?: boolean;
 }
 
 const MAX_LOG = 256 * 1024;
@@ -78,7 +84,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<SshdHandle> {
     let lastErr: unknown;
     for (let attempt = 0; attempt < 5; attempt++) {
       const port = await freePort(host);
-      writeFileSync(join(dir, 'sshd_config'), sshdConfig({ host, port, dir, hostKey, authorizedKeys, extra: opts.extraConfig }));
+      writeFileSync(join(dir, 'sshd_config'), sshdConfig({ host, port, dir, hostKey, authorizedKeys, extra: opts.extraConfig, sourceRc: opts.sourceRc ?? false }));
       try {
         const { child, log } = await launch(dir, host, port);
         const hostKeyLine = `[${host}]:${port} ${hostPub[0]} ${hostPub[1]}`;
@@ -101,7 +107,7 @@ export async function keygen(path: string, passphrase: string, type = 'ed25519')
   await run('ssh-keygen', ['-q', '-t', type, '-N', passphrase, '-C', 'lvsible-test', '-f', path]);
 }
 
-function sshdConfig(o: { host: string; port: number; dir: string; hostKey: string; authorizedKeys: string; extra?: string }): string {
+function sshdConfig(o: { host: string; port: number; dir: string; hostKey: string; authorizedKeys: string; extra?: string; sourceRc: boolean }): string {
   return [
     o.extra ?? '',
     `Port ${o.port}`,
@@ -120,6 +126,7 @@ function sshdConfig(o: { host: string; port: number; dir: string; hostKey: strin
     'UseDNS no',
     'LogLevel VERBOSE',
     'Subsystem sftp internal-sftp',
+    o.sourceRc ? '' : 'SetEnv SHLVL=1',
     '',
   ].join('\n');
 }
