@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
 import { sh } from './quote.js';
 
 /**
@@ -48,6 +49,7 @@ export function commandLine(cmd: string, opts: { loginUser: string; become?: { u
 export class SudoConversation {
   private out = Buffer.alloc(0);
   private errText = '';
+  private readonly decoder = new StringDecoder('utf8');
   private started = false;
   private prompts = 0;
 
@@ -68,7 +70,7 @@ export class SudoConversation {
 
   /** Returns how many new password prompts appeared (a second one means the password was wrong). */
   onStderr(chunk: Buffer): { prompts: number; data: string } {
-    this.errText += chunk.toString('utf8');
+    this.errText += this.decoder.write(chunk);
     let prompts = 0;
     let at: number;
     while ((at = this.errText.indexOf(this.b.prompt)) >= 0) {
@@ -93,7 +95,7 @@ export class SudoConversation {
 
   /** Whatever is still held back when the channel closes. */
   flush(): { stdout: Buffer; stderr: string } {
-    const r = { stdout: this.out, stderr: this.errText };
+    const r = { stdout: this.out, stderr: this.errText + this.decoder.end() };
     this.out = Buffer.alloc(0);
     this.errText = '';
     return r;

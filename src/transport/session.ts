@@ -1,4 +1,5 @@
 import { constants as osConstants } from 'node:os';
+import { StringDecoder } from 'node:string_decoder';
 import { inspect } from 'node:util';
 import { RemoteCommandError, UnreachableError } from '../errors.js';
 import type { Connection, ExecOptions, ExecResult } from '../types.js';
@@ -115,6 +116,8 @@ export class SshConnection implements Connection {
     return new Promise<ExecResult>((resolve, reject) => {
       const out: Buffer[] = [];
       const err: string[] = [];
+      // A UTF-8 character can straddle two chunks: decode stderr as a stream, not chunk by chunk.
+      const errText = new StringDecoder('utf8');
       let channel: ExecChannel | undefined;
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
@@ -157,7 +160,7 @@ export class SshConnection implements Connection {
         stream.onClose(release);
         if (settled) return killChannel(stream);
         stream.onStderr((d) => {
-          if (!sudo) return void err.push(d.toString('utf8'));
+          if (!sudo) return void err.push(errText.write(d));
           const r = sudo.onStderr(d);
           err.push(r.data);
           if (r.prompts === 0) return;
@@ -183,7 +186,7 @@ export class SshConnection implements Connection {
             const rest = sudo.flush();
             out.push(rest.stdout);
             err.push(rest.stderr);
-          }
+          } else err.push(errText.end());
           // No exit status: the channel died with the connection (the close event on the client came first).
           if (!exit) {
             return void setImmediate(() =>

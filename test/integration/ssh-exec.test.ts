@@ -40,6 +40,14 @@ describe('exec over a real sshd', () => {
     expect(bashism.code).not.toBe(0);
   });
 
+  it('keeps multi-byte UTF-8 intact on stdout and stderr, whatever the chunking', async () => {
+    const text = 'é€😀'.repeat(20_000); // ~180 KB: many SSH packets, chunk borders fall mid-character
+    const r = await conn.exec('tee /dev/stderr', { stdin: text });
+    expect(r.code).toBe(0);
+    expect(r.stdout === text).toBe(true);
+    expect(r.stderr === text).toBe(true);
+  });
+
   it('reports a death by signal', async () => {
     const r = await conn.exec('kill -TERM $$');
     expect(r.signal).toBe('SIGTERM');

@@ -46,6 +46,14 @@ describe('SudoConversation', () => {
     expect(c.onStdout(Buffer.from('M-123\n')).data.toString()).toBe('M-123\n');
   });
 
+  it('decodes a UTF-8 character split across stderr chunks', () => {
+    const c = conv();
+    const bytes = Buffer.from('été\n');
+    const a = c.onStderr(bytes.subarray(0, 1));
+    const b = c.onStderr(bytes.subarray(1));
+    expect(a.data + b.data + c.flush().stderr).toBe('été\n');
+  });
+
   it('counts a second prompt (wrong password)', () => {
     const c = conv();
     c.onStderr(Buffer.from('[P-123]'));
