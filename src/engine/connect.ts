@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Connection, Vars } from '../types.js';
 import { connectionVars } from '../inventory/index.js';
 import { connect, type SshTarget } from '../transport/ssh.js';
+import { jumpTargets } from '../transport/target.js';
 import { LocalConnection } from '../transport/local.js';
 import { parseSshCommonArgs, readSshConfig, applySshConfig } from '../transport/ssh-config.js';
 import type { HostKeyChecking } from '../transport/known-hosts.js';
@@ -26,12 +27,13 @@ export function connector(defaults: ConnectDefaults = {}) {
     const cv = connectionVars(vars);
     if (cv.local) return new LocalConnection(host);
     const common = parseSshCommonArgs([cv.sshCommonArgs, cv.sshExtraArgs].filter(Boolean).join(' '));
-    const fromConfig = applySshConfig(sshConfig, cv.host ?? host);
+    // ssh(1) looks the alias up in ~/.ssh/config; an explicit ansible_host still wins over its HostName.
+    const fromConfig = applySshConfig(sshConfig, cv.host);
     const jumpSpec = common.proxyJump ?? fromConfig.proxyJump;
     const target: SshTarget = {
       name: host,
-      host: fromConfig.hostName ?? cv.host ?? host,
-      port: cv.port ?? common.port ?? fromConfig.port ?? 22,
+      host: vars.ansible_host !== undefined ? cv.host : (fromConfig.hostName ?? cv.host),
+      port: (vars.ansible_port ?? vars.ansible_ssh_port) !== undefined ? cv.port : (common.port ?? fromConfig.port ?? cv.port),
       user: cv.user ?? common.user ?? fromConfig.user ?? defaults.user ?? userInfo().username,
       privateKeyPath: cv.privateKeyPath ?? common.identityFile ?? fromConfig.identityFile ?? defaults.privateKeyPath,
       password: cv.password,
@@ -43,18 +45,7 @@ export function connector(defaults: ConnectDefaults = {}) {
         ? { become: { method: 'sudo' as const, user: cv.becomeUser ?? 'root', ...(cv.becomePassword ? { password: cv.becomePassword } : {}) } }
         : {}),
     };
-    if (jumpSpec) {
-      target.proxyJump = jumpSpec.map((j) => ({
-        ...target,
-        name: `${host} (jump ${j.host})`,
-        host: j.host,
-        port: j.port ?? 22,
-        user: j.user ?? target.user,
-        proxyJump: undefined,
-        become: undefined,
-        password: undefined,
-      }));
-    }
+    if (jumpSpec) target.proxyJump = jumpTargets(jumpSpec, target, sshConfig);
     return connect(target);
   };
 }
