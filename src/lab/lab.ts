@@ -117,7 +117,8 @@ export async function labUp(opts: UpOptions = {}, fresh = false): Promise<UpResu
       lans,
       vms,
       keyFile,
-      knownHostsFile: join(paths.inventoryDir, 'known_hosts'),
+      // .txt: Ansible and lvsible both skip it when they read the directory as an inventory.
+      knownHostsFile: join(paths.inventoryDir, 'known_hosts.txt'),
       startedAt: new Date().toISOString(),
     };
     // Recorded before waiting, so `lab down` can clean up whatever happens next.

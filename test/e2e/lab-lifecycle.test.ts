@@ -48,7 +48,7 @@ describe('lab up', () => {
     const hosts = readFileSync(join(paths.inventoryDir, 'hosts.yml'), 'utf8');
     expect(hosts).toContain(`ansible_port: ${vm('rs1').sshPort}`);
     expect(hosts).toContain('eth1: 198.51.100.21/24');
-    const kh = readFileSync(join(paths.inventoryDir, 'known_hosts'), 'utf8');
+    const kh = readFileSync(join(paths.inventoryDir, 'known_hosts.txt'), 'utf8');
     expect(kh).toContain(`[127.0.0.1]:${vm('rs1').sshPort} ssh-ed25519 `);
   });
 
