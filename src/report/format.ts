@@ -42,22 +42,16 @@ export function recapLines(recap: Recap, p: Palette): string[] {
   for (const h of hosts) {
     const s = recap[h]!;
     const colour = s.failed || s.unreachable ? p.red : s.changed ? p.yellow : p.green;
-    lines.push(`${colour(h.padEnd(width))} : ${statLine(s, p)}`);
+    lines.push(`${colour(h.padEnd(width))} : ${statLine(s, p)}`.trimEnd());
   }
   return lines;
 }
 
 function statLine(s: HostStats, p: Palette): string {
-  const f = (k: keyof HostStats, colour: (x: string) => string) => {
-    const t = `${k}=${s[k]}`;
+  // Pad the plain text, then colour it: escape codes must not count towards the column width.
+  const f = (k: keyof HostStats, width: number, colour: (x: string) => string) => {
+    const t = `${k}=${s[k]}`.padEnd(width);
     return s[k] ? colour(t) : t;
   };
-  return [
-    f('ok', p.green).padEnd(8),
-    f('changed', p.yellow).padEnd(12),
-    f('unreachable', p.red).padEnd(16),
-    f('failed', p.red).padEnd(11),
-    f('skipped', p.cyan).padEnd(12),
-    f('ignored', p.magenta),
-  ].join(' ');
+  return [f('ok', 7, p.green), f('changed', 11, p.yellow), f('unreachable', 15, p.red), f('failed', 10, p.red), f('skipped', 11, p.cyan), f('ignored', 0, p.magenta)].join(' ');
 }
