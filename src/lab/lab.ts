@@ -15,7 +15,7 @@ import { readState, writeState, type LabState, type VmState } from './state.js';
 import { loadTopology, type Topology } from './topology.js';
 import { consolePath, launchVm, overlayPath } from './vm.js';
 import { waitForSsh } from './wait.js';
-import { downLab } from './down.js';
+import { downLab, isOurProcess } from './down.js';
 
 export interface UpOptions {
   /** A topology file, or the name of a built-in one (default, pair). */
@@ -58,12 +58,20 @@ export async function labUp(opts: UpOptions = {}, fresh = false): Promise<UpResu
   const t0 = Date.now();
   const mark = (k: string, since: number) => (timings[k] = (Date.now() - since) / 1000);
 
+  const topology: Topology = loadTopology(resolveTopology(opts.topology));
   const existing = readState(paths.labDir);
+  if (existing && !fresh && existing.topologyFile === topology.file && isRunning(existing)) {
+    // `up` on a running lab is a no-op that checks it: nothing is rebooted, the inventory is rewritten.
+    log('the lab is already running: checking SSH');
+    writeInventory(paths.inventoryDir, existing);
+    await waitForSsh(existing, 60_000, log);
+    mark('total', t0);
+    return { state: existing, imageBuilt: false, timings };
+  }
   if (existing) {
-    log('a lab is recorded as running here: stopping it first');
+    log('a lab is recorded here (another topology, or partly stopped): stopping it first');
     await downLab(paths);
   }
-  const topology: Topology = loadTopology(resolveTopology(opts.topology));
   await ensureHost(!cachedImage(paths.cacheDir), log);
   mkdirSync(paths.labDir, { recursive: true });
 
@@ -146,6 +154,10 @@ export async function labReset(opts: UpOptions = {}): Promise<UpResult> {
   const prev = readState(paths.labDir);
   if (prev) await downLab(paths);
   return labUp({ ...opts, paths, topology: opts.topology ?? prev?.topologyFile }, true);
+}
+
+function isRunning(state: LabState): boolean {
+  return isOurProcess(state.proxy.pid, 'apt-cacher-ng') && state.vms.every((vm) => isOurProcess(vm.pid, 'qemu-system', `-name ${vm.name} `));
 }
 
 export function consoleTail(vm: VmState, lines = 25): string {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +112,43 @@ describe('lab ssh', () => {
     expect(r.stdout.trim()).toBe('rs1');
   });
 });
+
+describe('lab up again', () => {
+  it('on a running lab is a check, not a reboot: same processes, same ports', async () => {
+    const again = await labUp({ topology: 'pair', paths });
+    expect(again.state.vms.map((v) => [v.name, v.pid, v.sshPort])).toEqual(up.state.vms.map((v) => [v.name, v.pid, v.sshPort]));
+    expect(again.state.proxy).toEqual(up.state.proxy);
+  }, 120_000);
+});
+
+describe('a lab that cannot boot', () => {
+  it('fails with each VM\'s console tail and leaves no process behind', async () => {
+    const other = labPaths({ ...process.env, LVSIBLE_LAB_DIR: mkdtempSync(join(tmpdir(), 'lvsible-lab-fail-')) });
+    const err = await labUp({ topology: 'pair', paths: other, bootTimeoutMs: 1500 }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(/2 of 2 lab VMs did not come up within 2 s/);
+    expect(err?.message).toMatch(/client: no SSH login before the timeout/);
+    expect(err?.message).toMatch(/console \(.*client\/console\.log\), last lines:/);
+    expect(existsSync(join(other.labDir, 'state.json'))).toBe(false);
+    expect(processesMentioning(other.labDir)).toEqual([]);
+  }, 120_000);
+});
+
+/** Pids of live processes whose command line mentions `text` (our qemu processes name their lab dir). */
+function processesMentioning(text: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(text) && isAlive(Number(d));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 describe('lab reset and down', () => {
   it('reset brings the VMs back to the pristine image, keeping their host keys', async () => {
