@@ -19,7 +19,7 @@ const FLAGS = { Masq: '-m', Route: '-g', Tunnel: '-i' };
 /** The exact printf layout of ipvsadm 1.31 `-Ln` (lvs-reference §2.2), every 10th service IPv6. */
 export function generate(services = SERVICES, dests = DESTS) {
   const list = ['IP Virtual Server version 1.2.1 (size=4096)', 'Prot LocalAddress:Port Scheduler Flags', '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn'];
-  const thresholds = [list[0], list[1], '  -> RemoteAddress:Port           Uthreshold Lthreshold ActiveConn InActConn'];
+  const thresholds = [list[0], 'Prot LocalAddress:Port            Uthreshold Lthreshold ActiveConn InActConn ', '  -> RemoteAddress:Port'];
   const save = [];
   for (let s = 0; s < services; s++) {
     const v6 = s % 10 === 9;

@@ -32,7 +32,7 @@ const params: IpvsParams = {
   timeouts: { tcp: 7200, tcpfin: 120, udp: 300 },
 };
 
-/** What the probe prints on a director whose table matches `params` (ipvsadm 1.31 layouts). */
+/** What the probe prints on a director whose table matches `params` (ipvsadm 1.31 layouts as captured on the lab; `Local` as older kernels print it). */
 const CONVERGED_PROBE = `@save 0
 |-A -t 10.0.0.1:80 -s wrr -p 600
 |-a -t 10.0.0.1:80 -r 10.0.1.11:8080 -m -w 3
@@ -42,8 +42,8 @@ const CONVERGED_PROBE = `@save 0
 |-a -f 7 -r 10.0.88.214:0 -g -w 1
 @thresholds 0
 |IP Virtual Server version 1.2.1 (size=4096)
-|Prot LocalAddress:Port Scheduler Flags
-|  -> RemoteAddress:Port           Uthreshold Lthreshold ActiveConn InActConn
+|Prot LocalAddress:Port            Uthreshold Lthreshold ActiveConn InActConn 
+|  -> RemoteAddress:Port
 |TCP  10.0.0.1:80 wrr persistent 600
 |  -> 198.51.100.7:80              0          0          0          0         
 |  -> 192.0.2.21:80                0          0          4          1         

@@ -183,8 +183,9 @@ describe('public ipvsadm fixtures', () => {
 describe('list formats not in the public fixtures', () => {
   const banner = 'IP Virtual Server version 1.2.1 (size=4096)\n';
   it('--thresholds: thresholds and counters, no method or weight', () => {
-    const l = parseList(`${banner}Prot LocalAddress:Port Scheduler Flags
-  -> RemoteAddress:Port           Uthreshold Lthreshold ActiveConn InActConn
+    // The layout ipvsadm 1.31 really prints (test/fixtures/captured/Ln-thresholds.txt): column names on the Prot line.
+    const l = parseList(`${banner}Prot LocalAddress:Port            Uthreshold Lthreshold ActiveConn InActConn 
+  -> RemoteAddress:Port
 TCP  10.0.0.1:80 wlc
   -> 10.0.1.11:8080               100        10         3          4         
   -> 10.0.1.12:8080               0          0          0          0         
@@ -196,6 +197,7 @@ TCP  10.0.0.1:80 wlc
     });
     expect(l.services[0]!.destinations[1]!.upperThreshold).toBeUndefined();
     expect(() => parseTable(`${banner}Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Uthreshold Lthreshold ActiveConn InActConn\n`)).toThrow(/lacks/);
+    expect(parseList(`${banner}Prot LocalAddress:Port            Weight    PersistConn ActiveConn InActConn \n  -> RemoteAddress:Port\n`).format).toBe('persistent-conn');
   });
 
   it('--persistent-conn and --tun-info', () => {

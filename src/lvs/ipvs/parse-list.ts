@@ -89,8 +89,12 @@ export function parseList(text: string): IpvsListing {
       version = banner[1];
       connTableSize = Number(banner[2]);
     } else if (t[0] === 'Prot') {
+      // ipvsadm 1.31 puts the --thresholds and --persistent-conn column names on this first line (captured on
+      // the lab); the `->` line check above also accepts them on the second line.
       if (t[2] === 'Conns') format = 'stats';
       else if (t[2] === 'CPS') format = 'rate';
+      else if (t[2] === 'Uthreshold') format = 'thresholds';
+      else if (t[2] === 'Weight' && t[3] === 'PersistConn') format = 'persistent-conn';
     } else {
       const { head, used, numeric: n } = serviceHead(line);
       if (!n) numeric = false;
