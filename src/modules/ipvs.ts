@@ -2,6 +2,7 @@ import type { Change, Step } from '../types.js';
 import { sh } from '../transport/quote.js';
 import { atomicWriteSteps } from './files.js';
 import { defineModule, fileContent, parseSections, probeFile, rooted } from './util.js';
+import { normalizeService } from '../lvs/ipvs/compare.js';
 import { serviceKey } from '../lvs/ipvs/keys.js';
 import { liveProbeScript, parseLive, type LiveIpvs } from '../lvs/ipvs/live.js';
 import { enableAutoText, persistLayout, rulesFileText } from '../lvs/ipvs/persist.js';
@@ -55,7 +56,9 @@ export const ipvs = defineModule<IpvsParams, IpvsState>({
     };
   },
   plan(p, cur, ctx) {
-    const desired = tableFromParams(p);
+    // Normal form (RFC 5952 IPv6, sorted flags, effective ports): what the rules file and --diff show.
+    const declared = tableFromParams(p);
+    const desired: IpvsTable = { ...declared, services: declared.services.map(normalizeService) };
     const current = cur.live.table;
     const only = p.purge === false ? desired.services.map(serviceKey) : undefined;
     const plan = planIpvs(desired, current, {
