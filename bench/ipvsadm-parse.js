@@ -19,6 +19,7 @@ const FLAGS = { Masq: '-m', Route: '-g', Tunnel: '-i' };
 /** The exact printf layout of ipvsadm 1.31 `-Ln` (lvs-reference §2.2), every 10th service IPv6. */
 export function generate(services = SERVICES, dests = DESTS) {
   const list = ['IP Virtual Server version 1.2.1 (size=4096)', 'Prot LocalAddress:Port Scheduler Flags', '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn'];
+  const tunInfo = [list[0], list[1], '  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn'];
   const thresholds = [list[0], 'Prot LocalAddress:Port            Uthreshold Lthreshold ActiveConn InActConn ', '  -> RemoteAddress:Port'];
   const save = [];
   for (let s = 0; s < services; s++) {
@@ -27,17 +28,19 @@ export function generate(services = SERVICES, dests = DESTS) {
     const persistent = s % 4 === 0 ? ' persistent 600' : '';
     list.push(`${pad('TCP', 4)} ${vip} wlc${persistent}`);
     thresholds.push(`${pad('TCP', 4)} ${vip} wlc${persistent}`);
+    tunInfo.push(`${pad('TCP', 4)} ${vip} wlc${persistent}`);
     save.push(`-A -t ${vip} -s wlc${persistent ? ' -p 600' : ''}`);
     for (let d = 0; d < dests; d++) {
       const method = METHODS[d % 3];
       const port = v6 ? 443 : method === 'Masq' ? 8080 : 80;
       const rip = v6 ? `[2001:db8:ff:${d.toString(16)}::${(s + 1).toString(16)}]:${port}` : `192.168.${d}.${(s % 250) + 1}:${port}`;
       list.push(`  -> ${pad(rip, 28)} ${pad(method, 7)} ${pad(String((d % 5) + 1), 6)} ${pad(String(d % 7), 10)} ${pad(String(d % 11), 10)}`);
+      tunInfo.push(`  -> ${pad(rip, 28)} ${pad(method, 7)} ${pad(method === 'Tunnel' ? 'ipip' : 'n/a', 13)} ${pad(String((d % 5) + 1), 6)} ${pad(String(d % 7), 10)} ${pad(String(d % 11), 10)}`);
       thresholds.push(`  -> ${pad(rip, 28)} ${pad(String(d % 13 === 0 ? 100 : 0), 10)} ${pad('0', 10)} ${pad(String(d % 7), 10)} ${pad(String(d % 11), 10)}`);
       save.push(`-a -t ${vip} -r ${rip} ${FLAGS[method]} -w ${(d % 5) + 1}${d % 13 === 0 ? ' -x 100' : ''}`);
     }
   }
-  return { list: list.join('\n') + '\n', save: save.join('\n') + '\n', thresholds: thresholds.join('\n') + '\n' };
+  return { list: list.join('\n') + '\n', save: save.join('\n') + '\n', thresholds: thresholds.join('\n') + '\n', tunInfo: tunInfo.join('\n') + '\n' };
 }
 
 /** The §2.6 recipe done the obvious way: one regex per line type, no format detection, no validation. */
@@ -86,10 +89,12 @@ function retainedMb(fn) {
 }
 
 export async function run() {
-  const { list, save, thresholds } = generate();
+  const { list, save, thresholds, tunInfo } = generate();
   // What the module's read probe prints: four captured ipvsadm outputs, every line prefixed with `|`.
   const cap = (key, text) => `@${key} 0\n${text.replace(/\n$/, '').replace(/^/gm, '|')}\n`;
-  const probe = cap('save', save) + cap('thresholds', thresholds) + cap('list', list) + cap('timeout', 'Timeout (tcp tcpfin udp): 900 120 300\n');
+  const timeout = cap('timeout', 'Timeout (tcp tcpfin udp): 900 120 300\n');
+  const probe = cap('save', save) + cap('thresholds', thresholds) + cap('list', list) + timeout;
+  const probe131 = cap('tuninfo', tunInfo) + cap('thresholds', thresholds) + timeout;
   const lines = list.split('\n').length - 1;
   const rows = [];
   const row = (name, m, extra = '') => rows.push(`${pad(name, 44)} median ${m.median.toFixed(1).padStart(7)} ms  (min ${m.min.toFixed(1)}, max ${m.max.toFixed(1)})${extra}`);
@@ -104,6 +109,9 @@ export async function run() {
   const saved = measure(() => parseSave(save));
   const read = measure(() => parseLive(probe));
   if (!read.result.available || read.result.table.services.length !== SERVICES) throw new Error('parseLive failed');
+  const read131 = measure(() => parseLive(probe131));
+  if (!read131.result.available || read131.result.table.services.length !== SERVICES) throw new Error('parseLive (1.31) failed');
+  if (planIpvs(read.result.table, read131.result.table, { drain: true, drainTimeoutSec: 30 }).now.length) throw new Error('the two read paths disagree');
 
   const desired = { services: table.services.map((s) => ({ ...s, destinations: s.destinations.map(({ counters, ...d }) => d) })) };
   const changed = {
@@ -120,7 +128,8 @@ export async function run() {
   row('parseList (-Ln)', parsed, `  heap kept ${retainedMb(() => parseList(list)).toFixed(0)} MB`);
   row('naive regex-per-line baseline', naive, `  heap kept ${retainedMb(() => naiveParse(list)).toFixed(0)} MB`);
   row('parseSave (-Sn, same table)', saved);
-  row(`module read: parseLive of the probe (${(probe.length / 1e6).toFixed(0)} MB)`, read);
+  row(`module read, ipvsadm 1.31 (--tun-info, ${(probe131.length / 1e6).toFixed(0)} MB)`, read131);
+  row(`module read, older ipvsadm (-Sn + -Ln, ${(probe.length / 1e6).toFixed(0)} MB)`, read);
   row('planIpvs converged (plans nothing)', noop);
   row(`planIpvs 10% of services reweighted (${diff.result.now.length} ops)`, diff);
   row('restore lines for that diff', restore);

@@ -58,6 +58,16 @@ describe('the ipvs module against its own table on a real kernel', () => {
     expect(ipvs.plan(p, state, ctx)).toEqual([]);
   });
 
+  it('the same through the ipvsadm 1.31 path (-Ln --tun-info + --thresholds + --timeout)', () => {
+    const p = ipvs.normalize!(LAB_PARAMS, ctx);
+    const state = ipvs.read(p, ctx).parse(cap('tuninfo', 'Ln-tun-info.txt') + cap('thresholds', 'Ln-thresholds.txt') + cap('timeout', 'timeout.txt'));
+    expect(state.live.available).toBe(true);
+    const web = state.live.table.services.find((s) => s.port === 80)!;
+    expect(web.destinations.find((d) => d.method === 'nat')).toMatchObject({ upperThreshold: 100, lowerThreshold: 10 });
+    expect(state.live.table.services.find((s) => s.port === 443)!.destinations.find((d) => d.method === 'tun')).toMatchObject({ tunType: 'gue', tunPort: 6080, tunCsum: 'nocsum' });
+    expect(ipvs.plan(p, state, ctx)).toEqual([]);
+  });
+
   it('-Sn really prints the big fwmark signed (`-f -6`), and the parser takes -6 as the mark, not IPv6', () => {
     expect(read('Sn.txt')).toContain('-A -f -6 -s lc\n');
     const fw = parseSave(read('Sn.txt')).services.find((s) => s.kind === 'fwmark')!;

@@ -324,21 +324,44 @@ describe('the read probe, run for real through sh', () => {
       else if (l.startsWith('|')) sections.set(key, (sections.get(key) ?? '') + l.slice(1) + '\n');
     }
     for (const [k, v] of sections) writeFileSync(join(dir, k), v);
+    // Like ipvsadm < 1.31: --tun-info is an unknown option.
     writeFileSync(
       join(dir, 'ipvsadm'),
-      `#!/bin/sh\necho "$*" >> ${dir}/calls\ncase "$*" in\n  -Sn) cat ${dir}/save ;;\n  "-Ln --thresholds") cat ${dir}/thresholds ;;\n  -Ln) cat ${dir}/list ;;\n  "-Ln --timeout") cat ${dir}/timeout ;;\n  *) echo "unexpected: $*" >&2; exit 2 ;;\nesac\n`,
+      `#!/bin/sh\necho "$*" >> ${dir}/calls\ncase "$*" in\n  -Sn) cat ${dir}/save ;;\n  "-Ln --thresholds") cat ${dir}/thresholds ;;\n  -Ln) cat ${dir}/list ;;\n  "-Ln --timeout") cat ${dir}/timeout ;;\n  "-Ln --tun-info") [ -f ${dir}/tuninfo ] && exec cat ${dir}/tuninfo; echo "--tun-info: unknown option" >&2; exit 255 ;;\n  *) echo "unexpected: $*" >&2; exit 2 ;;\nesac\n`,
     );
     chmodSync(join(dir, 'ipvsadm'), 0o755);
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reads with exactly four ipvsadm invocations in one exec, and a converged director plans []', async () => {
+  it('ipvsadm 1.31+: three invocations (--tun-info, --thresholds, --timeout) in one exec; converged plans []', async () => {
+    writeFileSync(join(dir, 'tuninfo'), `IP Virtual Server version 1.2.1 (size=4096)
+Prot LocalAddress:Port Scheduler Flags
+  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn
+TCP  10.0.0.1:80 wrr persistent 600
+  -> 198.51.100.7:80              Tunnel  ipip          2      0          0         
+  -> 192.0.2.21:80                Route   n/a           1      4          1         
+  -> 10.0.1.11:8080               Masq    n/a           3      2          9         
+FWM  7 rr
+  -> 10.0.88.214:0                Local   n/a           1      0          0         
+`);
     const local = new LocalConnection();
     let execs = 0;
     const conn = { host: 'shim', close: async () => {}, exec: (cmd: string, o?: Parameters<LocalConnection['exec']>[1]) => { execs++; return local.exec(`PATH=${dir}:$PATH; export PATH\n${cmd}`, o); } };
     const { state, changes } = await planOn(ipvs, { ...params, persist: false }, ctxFor('/r'), conn);
     expect(execs).toBe(1);
-    expect(readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n')).toEqual(['-Sn', '-Ln --thresholds', '-Ln', '-Ln --timeout']);
+    expect(readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n')).toEqual(['-Ln --tun-info', '-Ln --thresholds', '-Ln --timeout']);
+    const live = (state as IpvsState).live;
+    expect(live.table.services[0]!.destinations.find((d) => d.address === '10.0.1.11')).toMatchObject({ upperThreshold: 100, counters: { activeConn: 2, inactConn: 9 } });
+    expect(changes).toEqual([]);
+  });
+
+  it('older ipvsadm (no --tun-info): falls back to -Sn and -Ln in the same exec; converged plans []', async () => {
+    const local = new LocalConnection();
+    let execs = 0;
+    const conn = { host: 'shim', close: async () => {}, exec: (cmd: string, o?: Parameters<LocalConnection['exec']>[1]) => { execs++; return local.exec(`PATH=${dir}:$PATH; export PATH\n${cmd}`, o); } };
+    const { state, changes } = await planOn(ipvs, { ...params, persist: false }, ctxFor('/r'), conn);
+    expect(execs).toBe(1);
+    expect(readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n')).toEqual(['-Ln --tun-info', '-Sn', '-Ln', '-Ln --thresholds', '-Ln --timeout']);
     expect((state as IpvsState).live).toMatchObject({ available: true, table: { timeouts: { tcp: 7200, tcpfin: 120, udp: 300 }, connTableSize: 4096 } });
     expect(changes).toEqual([]);
   });

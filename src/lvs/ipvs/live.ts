@@ -6,9 +6,11 @@ import { parseTimeout } from './parse-other.js';
 import type { IpvsTable } from './types.js';
 
 /**
- * Reading a director's live IPVS state in one probe: `-Sn` for the spec (tunnel options, restore form),
- * `-Ln --thresholds` for -x/-y (which -S never saves), `-Ln` for counters and the kernel's `Local` method
- * (which -S writes as -g), `-Ln --timeout` for `--set`. Four ipvsadm invocations, one round trip.
+ * Reading a director's live IPVS state in one probe, one round trip. With ipvsadm 1.31+, `-Ln --tun-info` has
+ * the whole spec but thresholds (methods incl. the kernel's `Local`, weights, tunnel options, counters),
+ * `-Ln --thresholds` adds -x/-y and `-Ln --timeout` the `--set` values: three invocations. Older ipvsadm lacks
+ * --tun-info: then `-Sn` (spec) and `-Ln` (counters, `Local`, which -S writes as -g) replace it: four.
+ * Each full listing costs the kernel a dump of the whole table, so fewer is faster on big directors.
  */
 
 export interface LiveIpvs {
@@ -30,9 +32,11 @@ export function liveProbeScript(): string {
   return [
     SBIN,
     'if command -v ipvsadm >/dev/null 2>&1; then',
+    `out=$(ipvsadm -Ln --tun-info 2>&1); if [ "$?" -eq 0 ]; then echo "@tuninfo 0"; [ -z "$out" ] || printf '%s\\n' "$out" | sed 's/^/|/'; else`,
     capture('save', '-Sn'),
-    capture('thresholds', '-Ln --thresholds'),
     capture('list', '-Ln'),
+    'fi',
+    capture('thresholds', '-Ln --thresholds'),
     capture('timeout', '-Ln --timeout'),
     'else echo "@missing 127"; fi',
   ].join('\n');
@@ -65,7 +69,8 @@ export function splitCaptures(stdout: string): Map<string, Captured> {
 export function parseLive(stdout: string): LiveIpvs {
   const c = splitCaptures(stdout);
   if (c.has('missing')) return { available: false, error: 'ipvsadm is not installed (the ipvsadm package provides it)', table: { services: [] } };
-  for (const k of ['save', 'thresholds', 'list', 'timeout']) {
+  const keys = c.has('tuninfo') ? ['tuninfo', 'thresholds', 'timeout'] : ['save', 'list', 'thresholds', 'timeout'];
+  for (const k of keys) {
     const got = c.get(k);
     if (!got) return { available: false, error: `reading the IPVS table gave no ${k} section`, table: { services: [] } };
     if (got.rc !== 0) {
@@ -73,7 +78,9 @@ export function parseLive(stdout: string): LiveIpvs {
       return { available: false, error: msg, table: { services: [] } };
     }
   }
-  const table = mergeListings(c.get('save')!.text, c.get('thresholds')!.text, c.get('list')!.text);
+  const table = c.has('tuninfo')
+    ? tunInfoTable(c.get('tuninfo')!.text, c.get('thresholds')!.text)
+    : mergeListings(c.get('save')!.text, c.get('thresholds')!.text, c.get('list')!.text);
   table.timeouts = parseTimeout(c.get('timeout')!.text);
   return { available: true, table };
 }
@@ -82,14 +89,50 @@ type Dest = IpvsTable['services'][number]['destinations'][number];
 type Svc = IpvsTable['services'][number];
 type ListedSvc = Pick<Svc, 'kind' | 'family' | 'address' | 'port' | 'fwmark'> & { destinations: Array<Pick<Dest, 'address' | 'port'>> };
 
-/**
- * The -Sn table completed with thresholds and counters from the listings. All three come out in ipvsadm's
- * one sort order, so entries are paired by position and checked; only when the table changed between the
- * invocations (an entry appeared or vanished) is the rest matched by key, and an entry seen by -S alone keeps
- * what -S said.
- */
+/** For ipvsadm < 1.31: the -Sn table completed with thresholds, and with counters and `Local` from -Ln. */
 export function mergeListings(saveText: string, thresholdsText: string, listText: string): IpvsTable {
   const table = parseSave(saveText);
+  mergeThresholds(table, thresholdsText);
+  const list = parseList(listText);
+  if (list.format === 'list') {
+    if (list.version) table.version = list.version;
+    if (list.connTableSize !== undefined) table.connTableSize = list.connTableSize;
+    pairInto(table, list.services, (target, d) => {
+      const l = d as Dest;
+      if (l.counters) target.counters = l.counters;
+      if (l.method === 'local') target.method = 'local';
+    });
+  }
+  return table;
+}
+
+/** `-Ln --tun-info` (the spec with counters) completed with `-Ln --thresholds`. */
+export function tunInfoTable(tunInfoText: string, thresholdsText: string): IpvsTable {
+  const listing = parseList(tunInfoText);
+  if (listing.format !== 'tun-info' && listing.format !== 'list') {
+    throw new Error(`expected \`ipvsadm -Ln --tun-info\` output, got --${listing.format}`);
+  }
+  const { format: _f, ...table } = listing;
+  mergeThresholds(table, thresholdsText);
+  return table;
+}
+
+function mergeThresholds(table: IpvsTable, thresholdsText: string): void {
+  const th = parseList(thresholdsText);
+  if (th.format !== 'thresholds') return;
+  pairInto(table, th.services, (target, d) => {
+    const t = d as Partial<Dest>;
+    if (t.upperThreshold) target.upperThreshold = t.upperThreshold;
+    if (t.lowerThreshold) target.lowerThreshold = t.lowerThreshold;
+  });
+}
+
+/**
+ * Pair each listed entry with its entry in `table`. All listings come out in ipvsadm's one sort order, so
+ * entries are paired by position and checked; only when the table changed between two invocations (an entry
+ * appeared or vanished) is the rest matched by key, and an entry one listing missed keeps what the other said.
+ */
+function pairInto(table: IpvsTable, listed: ListedSvc[], each: (target: Dest, d: ListedSvc['destinations'][number]) => void): void {
   let byKey: Map<string, { vs: Svc; dests?: Map<string, Dest> }> | undefined;
   const findService = (vs: ListedSvc, i: number): { vs: Svc; dests?: Map<string, Dest> } | undefined => {
     const same = table.services[i];
@@ -99,38 +142,16 @@ export function mergeListings(saveText: string, thresholdsText: string, listText
     byKey ??= new Map(table.services.map((s) => [serviceKey(s), { vs: s }]));
     return byKey.get(serviceKey(vs));
   };
-  const pair = (listed: ListedSvc[], each: (target: Dest, d: ListedSvc['destinations'][number]) => void) => {
-    listed.forEach((lvs, i) => {
-      const found = findService(lvs, i);
-      if (!found) return;
-      lvs.destinations.forEach((d, j) => {
-        let target: Dest | undefined = found.vs.destinations[j];
-        if (!target || target.address !== d.address || target.port !== d.port) {
-          found.dests ??= new Map(found.vs.destinations.map((x) => [destKey(x), x]));
-          target = found.dests.get(destKey(d));
-        }
-        if (target) each(target, d);
-      });
+  listed.forEach((lvs, i) => {
+    const found = findService(lvs, i);
+    if (!found) return;
+    lvs.destinations.forEach((d, j) => {
+      let target: Dest | undefined = found.vs.destinations[j];
+      if (!target || target.address !== d.address || target.port !== d.port) {
+        found.dests ??= new Map(found.vs.destinations.map((x) => [destKey(x), x]));
+        target = found.dests.get(destKey(d));
+      }
+      if (target) each(target, d);
     });
-  };
-
-  const th = parseList(thresholdsText);
-  if (th.format === 'thresholds') {
-    pair(th.services, (target, d) => {
-      const t = d as Partial<Dest>;
-      if (t.upperThreshold) target.upperThreshold = t.upperThreshold;
-      if (t.lowerThreshold) target.lowerThreshold = t.lowerThreshold;
-    });
-  }
-  const list = parseList(listText);
-  if (list.format === 'list') {
-    if (list.version) table.version = list.version;
-    if (list.connTableSize !== undefined) table.connTableSize = list.connTableSize;
-    pair(list.services, (target, d) => {
-      const l = d as Dest;
-      if (l.counters) target.counters = l.counters;
-      if (l.method === 'local') target.method = 'local';
-    });
-  }
-  return table;
+  });
 }
