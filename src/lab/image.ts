@@ -18,9 +18,9 @@ export interface BaseImage {
 const RECIPE_VERSION = 1;
 const IMAGE_SIZE = '3G';
 
-/** Everything that decides the image's contents; its hash names the cache entry. */
+/** Everything that decides the image's contents; its hash names the cache entry (the kernel command line is not part of it). */
 export function recipe(): Record<string, unknown> {
-  return { version: RECIPE_VERSION, suite: SUITE, packages: PACKAGES, files: baseImageFiles(), script: CHROOT_SCRIPT, size: IMAGE_SIZE, cmdline: KERNEL_CMDLINE };
+  return { version: RECIPE_VERSION, suite: SUITE, packages: PACKAGES, files: baseImageFiles(), script: CHROOT_SCRIPT, size: IMAGE_SIZE };
 }
 
 export function recipeHash(): string {
@@ -123,6 +123,20 @@ async function buildImage(opts: BuildOptions): Promise<BaseImage> {
   writeFileSync(join(work, 'done'), `${new Date().toISOString()}\n${kernel}\n`);
   rmSync(final, { recursive: true, force: true });
   renameSync(work, final);
+  pruneOldImages(join(opts.cacheDir, 'images'), hash);
   opts.log(`base image ready: ${final} (${(statSync(join(final, 'rootfs.img')).blocks * 512 / 2 ** 20).toFixed(0)} MiB used)`);
   return imageAt(final, hash);
+}
+
+/**
+ * Images of older recipes are dead weight (GBs). Removing one is safe even under a running VM (its open
+ * file stays readable) and the next `lab up` sees the hash changed and makes new overlays.
+ */
+function pruneOldImages(imagesDir: string, keep: string): void {
+  for (const name of readdirSync(imagesDir)) {
+    if (name === keep || name.startsWith('.')) continue;
+    const builder = /\.tmp-(\d+)$/.exec(name);
+    if (builder && isAlive(Number(builder[1]))) continue;
+    rmSync(join(imagesDir, name), { recursive: true, force: true });
+  }
 }
