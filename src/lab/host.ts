@@ -17,15 +17,21 @@ const NEEDS: [program: string, pkg: string][] = [
 /** Debian packages to install on a fresh machine for the lab (what CI installs). */
 export const HOST_PACKAGES = [...new Set(NEEDS.map(([, p]) => p))];
 
-async function hasProgram(name: string): Promise<boolean> {
-  const r = await runRaw('sh', ['-c', 'command -v "$1"', 'sh', name], { timeoutMs: 5000 });
+async function hasProgram(name: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  const r = await runRaw('/bin/sh', ['-c', 'command -v "$1"', 'sh', name], { timeoutMs: 5000, env });
   return r.code === 0;
 }
 
-export async function missingPackages(): Promise<string[]> {
+export async function missingPackages(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   const missing = new Set<string>();
-  for (const [prog, pkg] of NEEDS) if (!(await hasProgram(prog))) missing.add(pkg);
+  for (const [prog, pkg] of NEEDS) if (!(await hasProgram(prog, env))) missing.add(pkg);
   return [...missing];
+}
+
+export interface HostCheckOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Defaults to the real uid; tests pass false to see what a non-root operator is told. */
+  isRoot?: boolean;
 }
 
 const isDebian = (): boolean =>
@@ -35,15 +41,16 @@ const isDebian = (): boolean =>
  * Make sure this machine can run the lab. As root on Debian, install what is missing; otherwise say
  * exactly what is missing and how to get it. Building the image needs root (debootstrap, chroot).
  */
-export async function ensureHost(needImageBuild: boolean, log: (s: string) => void): Promise<void> {
-  const isRoot = process.getuid?.() === 0;
-  let missing = await missingPackages();
+export async function ensureHost(needImageBuild: boolean, log: (s: string) => void, opts: HostCheckOptions = {}): Promise<void> {
+  const env = opts.env ?? process.env;
+  const isRoot = opts.isRoot ?? process.getuid?.() === 0;
+  let missing = await missingPackages(env);
   if (missing.length && isRoot && isDebian()) {
     log(`installing host packages: ${missing.join(' ')}`);
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    await run('apt-get', ['update'], { env, timeoutMs: 10 * 60_000 });
-    await run('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env, timeoutMs: 20 * 60_000 });
-    missing = await missingPackages();
+    const aptEnv = { ...env, DEBIAN_FRONTEND: 'noninteractive' };
+    await run('apt-get', ['update'], { env: aptEnv, timeoutMs: 10 * 60_000 });
+    await run('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env: aptEnv, timeoutMs: 20 * 60_000 });
+    missing = await missingPackages(env);
   }
   const problems: string[] = [];
   if (missing.length) problems.push(`missing packages: ${missing.join(' ')} (apt-get install ${missing.join(' ')})`);
