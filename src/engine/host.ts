@@ -100,7 +100,10 @@ export async function runHostPlay(hc: HostPlayContext): Promise<HostOutcome> {
     hc.emit({ type: 'task_start', host: hc.host, task: task.name, index, total: list.length });
     const { vars, broken } = hc.scope();
     const prep = prepareTask(task, { ...vars, ...hc.runtimeVars }, broken);
-    const base = { type: 'task' as const, play: hc.play.name, host: hc.host, task: taskTitle(task, { ...vars, ...hc.runtimeVars }), module: task.module, check: hc.check, handler };
+    // A loop's name usually names the item (`VIP {{ item.address }}`): render it per item.
+    const titles = prep.kind === 'run' && task.loop !== undefined ? [...new Set(prep.invocations.map((i) => taskTitle(task, i.vars)))] : [taskTitle(task, { ...vars, ...hc.runtimeVars })];
+    const title = titles.length > 1 ? `${titles[0]} (+${titles.length - 1} more)` : titles[0]!;
+    const base = { type: 'task' as const, play: hc.play.name, host: hc.host, task: title, module: task.module, check: hc.check, handler };
     if (prep.kind === 'skip') {
       hc.stats.skipped++;
       hc.emit({ ...base, status: 'skipped', changes: [], message: prep.reason });

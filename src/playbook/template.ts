@@ -28,8 +28,15 @@ const env = new nunjucks.Environment(null, {
   lstripBlocks: true,
 }) as Env;
 
+/** Ansible's `bool` filter: yes/no, true/false, on/off, 1/0 strings. */
 const truthy = (v: unknown): boolean => {
   if (typeof v === 'string') return ['yes', 'true', 'on', '1', 'y'].includes(v.trim().toLowerCase());
+  return Boolean(v);
+};
+/** Jinja2's own truth, what `when:` and `ternary` use: a non-empty string, list or mapping is true. */
+const jinjaTruth = (v: unknown): boolean => {
+  if (Array.isArray(v)) return v.length > 0;
+  if (v && typeof v === 'object') return Object.keys(v).length > 0;
   return Boolean(v);
 };
 const attr = (obj: unknown, path: string): unknown =>
@@ -70,7 +77,7 @@ const filters: Record<string, (...a: any[]) => unknown> = {
     if (v === undefined) throw new Error(msg ?? 'mandatory variable not defined');
     return v;
   },
-  ternary: (v: unknown, a: unknown, b: unknown) => (truthy(v) ? a : b),
+  ternary: (v: unknown, a: unknown, b: unknown) => (jinjaTruth(v) ? a : b),
   regex_replace: (v: unknown, re: string, rep = '') => String(v).replace(new RegExp(re, 'g'), rep.replace(/\\(\d)/g, '$$$1')),
   regex_search: (v: unknown, re: string) => String(v).match(new RegExp(re))?.[0] ?? null,
   quote: (v: unknown) => quote(String(v)),
@@ -185,7 +192,7 @@ export function evalCondition(cond: unknown, vars: Vars): boolean {
     if (typeof c === 'boolean') return c;
     const s = String(c).trim();
     const single = SINGLE_EXPR.exec(s);
-    return truthy(evaluate(single ? single[1]!.trim() : s, vars));
+    return jinjaTruth(evaluate(single ? single[1]!.trim() : s, vars));
   });
 }
 

@@ -95,7 +95,7 @@ describe('mixed NAT+DR+TUN cluster with a keepalived pair, on the lab', () => {
     expect(list).toMatch(/->\s+198\.51\.100\.21:80\s+Route/);
     expect(list).toMatch(/->\s+198\.51\.100\.31:80\s+Tunnel/);
     expect((await on('rs-dr', 'ip -o addr show dev lo')).stdout).toContain(`${VIP}/32`);
-    expect((await on('rs-dr', 'sysctl -n net.ipv4.conf.all.arp_ignore net.ipv4.conf.all.arp_announce')).stdout.split('\n').map((s) => s.trim()).filter(Boolean)).toEqual(['1', '2']);
+    expect((await on('rs-dr', 'cat /proc/sys/net/ipv4/conf/all/arp_ignore /proc/sys/net/ipv4/conf/all/arp_announce')).stdout.split('\n').map((s) => s.trim()).filter(Boolean)).toEqual(['1', '2']);
     expect((await on('rs-tun', 'ip -o addr show dev tunl0')).stdout).toContain(`${VIP}/32`);
     expect((await on('rs-nat', 'ip route show default')).stdout).toMatch(/via 192\.0\.2\.1/);
     expect((await on('dir1', 'ip -o addr show')).stdout).toContain(`${VIP}/`);

@@ -68,3 +68,16 @@ describe('variable scopes', () => {
     expect(vars.inventory_hostname).toBe('web1');
   });
 });
+
+describe('when: truth is Jinja2 truth', () => {
+  it('a non-empty string, list or mapping is true; empty ones and none are false', () => {
+    const v = { gw: '192.0.2.1', none: null, list: [], map: {}, full: [1], s: '' };
+    expect(evalCondition('gw', v)).toBe(true);
+    expect(evalCondition('s', v)).toBe(false);
+    expect(evalCondition('none', v)).toBe(false);
+    expect(evalCondition('list', v)).toBe(false);
+    expect(evalCondition('map', v)).toBe(false);
+    expect(evalCondition('full', v)).toBe(true);
+    expect(evalCondition('"no" | bool', v)).toBe(false);
+  });
+});
