@@ -6,7 +6,7 @@
  *   npx tsx bench/lab.ts [topology=default]
  *   LVSIBLE_BENCH_COLD=1 npx tsx bench/lab.ts     (cold: debootstrap from the network into a fresh cache)
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { downLab } from '../src/lab/down.js';
@@ -15,7 +15,7 @@ import { labPaths } from '../src/lab/paths.js';
 import { labStatus } from '../src/lab/status.js';
 
 const topology = process.argv[2] ?? 'default';
-const env = { ...process.env, LVSIBLE_LAB_DIR: mkdtempSync(join(tmpdir(), 'lvsible-bench-lab-')) };
+const env: NodeJS.ProcessEnv = { ...process.env, LVSIBLE_LAB_DIR: mkdtempSync(join(tmpdir(), 'lvsible-bench-lab-')) };
 if (process.env.LVSIBLE_BENCH_COLD === '1') env.LVSIBLE_CACHE_DIR = mkdtempSync(join(tmpdir(), 'lvsible-bench-cache-'));
 const paths = labPaths(env);
 const log = (l: string) => console.log(`  [lab] ${l}`);
@@ -36,6 +36,8 @@ try {
   rows.push(['  reset: bootToSsh', reset.timings.bootToSsh ?? NaN]);
 } finally {
   await time('lab down', () => downLab(paths));
+  rmSync(paths.labDir, { recursive: true, force: true });
+  if (env.LVSIBLE_CACHE_DIR) rmSync(env.LVSIBLE_CACHE_DIR, { recursive: true, force: true });
   console.log(`\nlab bench (${topology}, load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')})`);
   for (const [k, v] of rows) console.log(`${k.padEnd(40)} ${v.toFixed(1)} s`);
 }

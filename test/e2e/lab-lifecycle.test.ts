@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +31,8 @@ beforeAll(async () => {
 }, 1_200_000);
 
 afterAll(async () => {
-  await downLab(paths).catch((e) => console.error(e));
+  // The lab dir (overlays, logs) goes only once its processes are gone; failures already quoted the consoles.
+  await downLab(paths).then(() => rmSync(paths.labDir, { recursive: true, force: true }), (e) => console.error(e));
   console.log('[lab] timings (s):', JSON.stringify(timings));
 }, 120_000);
 
@@ -133,6 +134,7 @@ describe('a lab that cannot boot', () => {
     expect(err?.message).toMatch(/console \(.*client\/console\.log\), last lines:/);
     expect(existsSync(join(other.labDir, 'state.json'))).toBe(false);
     expect(processesMentioning(other.labDir)).toEqual([]);
+    rmSync(other.labDir, { recursive: true, force: true });
   }, 120_000);
 });
 

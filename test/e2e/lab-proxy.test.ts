@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   if (proxy) await stopPid(proxy.pid);
+  rmSync(cacheDir, { recursive: true, force: true });
 });
 
 describe('lab package proxy', () => {

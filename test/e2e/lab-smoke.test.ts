@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,7 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const t = Date.now();
-  await downLab(paths).catch((e) => console.error(e));
+  await downLab(paths).then(() => rmSync(paths.labDir, { recursive: true, force: true }), (e) => console.error(e));
   timings.cleanup = (Date.now() - t) / 1000;
   console.log('[smoke] timings (s):', JSON.stringify(timings));
 }, 120_000);
