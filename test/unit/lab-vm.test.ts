@@ -83,7 +83,7 @@ describe('lab inventory', () => {
   };
 
   it('has the shared groups, each host on its forwarded port with lvs_interfaces', () => {
-    const doc = parse(JSON.stringify(inventoryDoc(state))) as { all: { children: Record<string, { hosts: Record<string, any> }> } };
+    const doc = parse(JSON.stringify(inventoryDoc(state))) as { all: { children: Record<string, { hosts: Record<string, unknown> }> } };
     const g = doc.all.children;
     expect(Object.keys(g.directors!.hosts)).toEqual(['dir1', 'dir2']);
     expect(Object.keys(g.realservers!.hosts)).toEqual(['rs-nat', 'rs-dr', 'rs-tun']);
