@@ -8,12 +8,12 @@ import { writeInventory } from './inventory.js';
 import { ensureKey } from './keys.js';
 import { builtinTopology, labPaths, type LabPaths } from './paths.js';
 import { freePort } from './ports.js';
-import { LabError, run, tail } from './proc.js';
+import { isAlive, LabError, run, sleep, tail } from './proc.js';
 import { startProxy } from './proxy.js';
 import { buildSeed } from './seed.js';
 import { readState, writeState, type LabState, type VmState } from './state.js';
 import { loadTopology, type Topology } from './topology.js';
-import { consolePath, launchVm, overlayPath } from './vm.js';
+import { consolePath, launchVm, overlayPath, stopPid, type VmLaunch } from './vm.js';
 import { waitForSsh } from './wait.js';
 import { downLab, isOurProcess } from './down.js';
 
@@ -95,8 +95,22 @@ export async function labUp(opts: UpOptions = {}, fresh = false): Promise<UpResu
     });
 
     t = Date.now();
+    state = {
+      topology: topology.name,
+      topologyFile: topology.file,
+      accel: accel.accel,
+      imageHash: image.hash,
+      proxy,
+      lans,
+      vms: [],
+      keyFile,
+      // .txt: Ansible and lvsible both skip it when they read the directory as an inventory.
+      knownHostsFile: join(paths.inventoryDir, 'known_hosts.txt'),
+      startedAt: new Date().toISOString(),
+    };
+    const vms = state.vms;
     const used = new Set<number>([proxy.port]);
-    const vms: VmState[] = [];
+    const launches = new Map<string, VmLaunch>();
     for (const [index, vm] of topology.vms.entries()) {
       const dir = join(paths.labDir, 'vms', vm.name);
       mkdirSync(dir, { recursive: true });
@@ -104,7 +118,9 @@ export async function labUp(opts: UpOptions = {}, fresh = false): Promise<UpResu
       const sshPort = await freePort(20000, 32000, used);
       used.add(sshPort);
       writeFileSync(consolePath(dir), `\n===== lvsible lab up ${new Date().toISOString()} (${accel.accel}) =====\n`, { flag: 'a' });
-      const pid = await launchVm({ vm, index: index + 1, labByte, dir, image, accel: accel.accel, sshPort, proxyPort: proxy.port, lans });
+      const launch: VmLaunch = { vm, index: index + 1, labByte, dir, image, accel: accel.accel, sshPort, proxyPort: proxy.port, lans };
+      launches.set(vm.name, launch);
+      const pid = await launchVm(launch);
       vms.push({
         name: vm.name,
         pid,
@@ -114,22 +130,11 @@ export async function labUp(opts: UpOptions = {}, fresh = false): Promise<UpResu
         hostPublicKey: seed.hostPublicKey,
         dir,
       });
+      // Recorded as each VM starts, so `lab down` (or the cleanup below) finds every process whatever fails next.
+      writeState(paths.labDir, state);
     }
+    await retryLostPorts(state, launches, used, log);
     mark('launch', t);
-    state = {
-      topology: topology.name,
-      topologyFile: topology.file,
-      accel: accel.accel,
-      imageHash: image.hash,
-      proxy,
-      lans,
-      vms,
-      keyFile,
-      // .txt: Ansible and lvsible both skip it when they read the directory as an inventory.
-      knownHostsFile: join(paths.inventoryDir, 'known_hosts.txt'),
-      startedAt: new Date().toISOString(),
-    };
-    // Recorded before waiting, so `lab down` can clean up whatever happens next.
     writeState(paths.labDir, state);
     writeInventory(paths.inventoryDir, state);
     log(`booting ${vms.length} VMs (${vms.map((v) => `${v.name}:${v.sshPort}`).join(' ')})`);
@@ -143,7 +148,7 @@ export async function labUp(opts: UpOptions = {}, fresh = false): Promise<UpResu
   } catch (e) {
     // Leave nothing running behind a failed start; the logs stay in the lab directory.
     if (state) await downLab(paths).catch(() => undefined);
-    else await import('./vm.js').then((m) => m.stopPid(proxy.pid));
+    else await stopPid(proxy.pid);
     throw e;
   }
 }
@@ -155,6 +160,29 @@ export async function labReset(opts: UpOptions = {}): Promise<UpResult> {
   if (prev) await downLab(paths);
   return labUp({ ...opts, paths, topology: opts.topology ?? prev?.topologyFile }, true);
 }
+
+/**
+ * A free port can be taken by someone else between our check and qemu's bind; qemu then exits at once
+ * ("Could not set up host forwarding rule"). Such VMs are started again on another port (bounded).
+ */
+async function retryLostPorts(state: LabState, launches: Map<string, VmLaunch>, used: Set<number>, log: (s: string) => void): Promise<void> {
+  for (let round = 0; round < 3; round++) {
+    await sleep(1000);
+    const lost = state.vms.filter((vm) => !isAlive(vm.pid) && /host ?forward/i.test(readLog(join(vm.dir, 'qemu.log'))));
+    if (!lost.length) return;
+    for (const vm of lost) {
+      const launch = launches.get(vm.name)!;
+      launch.sshPort = await freePort(20000, 32000, used);
+      used.add(launch.sshPort);
+      writeFileSync(join(vm.dir, 'qemu.log'), '');
+      log(`${vm.name}: SSH port taken meanwhile, starting again on ${launch.sshPort}`);
+      vm.sshPort = launch.sshPort;
+      vm.pid = await launchVm(launch);
+    }
+  }
+}
+
+const readLog = (file: string): string => (existsSync(file) ? readFileSync(file, 'utf8') : '');
 
 function isRunning(state: LabState): boolean {
   return isOurProcess(state.proxy.pid, 'apt-cacher-ng') && state.vms.every((vm) => isOurProcess(vm.pid, 'qemu-system', `-name ${vm.name} `));
