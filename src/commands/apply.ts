@@ -66,14 +66,23 @@ export async function applyCommand(playbookFile: string, flags: ApplyFlags, mode
   };
   precheck(opts);
   const result = await runPlaybook(opts);
-  await reporter.finish();
+  let drift = false;
+  // Verify only what converged: a failed or unreachable host already says what is wrong.
+  const verify = !check && opened.cluster && flags.verify !== false && !result.failed.length && !result.unreachable.length;
+  if (verify) {
+    const v = await verifyCluster(opened, { limit: flags.limit, connect: opts.connect, redactor });
+    drift = v.drift;
+    if (flags.json) reporter.onEvent({ type: 'verify', drift, report: v.report });
+    else {
+      await reporter.finish();
+      process.stdout.write(v.text);
+    }
+  }
+  if (!verify || flags.json) await reporter.finish();
 
   if (result.failed.length) return ExitCode.error;
   if (result.unreachable.length) return ExitCode.unreachable;
-  if (!check && opened.cluster && flags.verify !== false) {
-    const drift = await verifyCluster(opened, { json: Boolean(flags.json), limit: flags.limit, connect: opts.connect, redactor });
-    if (drift) return ExitCode.drift;
-  }
+  if (drift) return ExitCode.drift;
   if (check && result.changed && (mode === 'plan' || flags.detailedExitcode)) return ExitCode.changesPending;
   return ExitCode.ok;
 }

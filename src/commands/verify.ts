@@ -34,8 +34,8 @@ const becomes = (vars: Vars) => ['true', 'yes', '1'].includes(String(vars.ansibl
  */
 export async function verifyCluster(
   opened: OpenedInventory,
-  opts: { json: boolean; limit?: string; connect: (host: string, vars: Vars) => Promise<Connection>; redactor: Redactor },
-): Promise<boolean> {
+  opts: { limit?: string; connect: (host: string, vars: Vars) => Promise<Connection>; redactor: Redactor },
+): Promise<{ drift: boolean; report: unknown; text: string }> {
   const model = opened.cluster!;
   const allowed = opts.limit ? new Set(opened.view.resolve(opts.limit).hosts) : undefined;
   const pick = (hosts: string[]) => hosts.filter((h) => !allowed || allowed.has(h));
@@ -78,11 +78,8 @@ export async function verifyCluster(
     }),
   );
   const drifted = directors.some((d) => d.error || d.drift.length) || realservers.some((r) => r.error || r.findings.some((f) => !f.ok));
-  const out = opts.json
-    ? `${JSON.stringify({ drift: drifted, directors: directors.map(({ actual: _a, desired: _d, ...d }) => d), realservers }, null, 2)}\n`
-    : renderReport(directors, realservers, drifted);
-  process.stdout.write(opts.redactor.text(out));
-  return drifted;
+  const report = opts.redactor.deep({ drift: drifted, directors: directors.map(({ actual: _a, desired: _d, ...d }) => d), realservers });
+  return { drift: drifted, report, text: opts.redactor.text(renderReport(directors, realservers, drifted)) };
 }
 
 function renderReport(directors: DirectorReport[], realservers: RealserverReport[], drifted: boolean): string {
@@ -139,8 +136,9 @@ export async function verifyCommand(flags: {
     return ExitCode.error;
   }
   if (flags.ipvsadmOutput) return verifyOffline(opened.cluster, flags.ipvsadmOutput, flags.director, Boolean(flags.json));
-  const drift = await verifyCluster(opened, { json: Boolean(flags.json), limit: flags.limit, connect: connector(), redactor });
-  return drift ? ExitCode.drift : ExitCode.ok;
+  const v = await verifyCluster(opened, { limit: flags.limit, connect: connector(), redactor });
+  process.stdout.write(flags.json ? `${JSON.stringify(v.report, null, 2)}\n` : v.text);
+  return v.drift ? ExitCode.drift : ExitCode.ok;
 }
 
 function verifyOffline(model: ClusterModel, file: string, director: string | undefined, json: boolean): number {

@@ -38,7 +38,9 @@ export type EngineEvent =
   | { type: 'unreachable'; host: string; message: string }
   | { type: 'host_done'; host: string }
   | { type: 'warning'; message: string }
-  | { type: 'recap'; recap: Recap; roundTrips: Record<string, number> };
+  | { type: 'recap'; recap: Recap; roundTrips: Record<string, number> }
+  /** The cluster verification that follows an apply (src/commands/verify.ts), for the JSON document. */
+  | { type: 'verify'; drift: boolean; report: unknown };
 
 export interface HostStats {
   ok: number;

@@ -13,6 +13,7 @@ export class JsonReporter {
   private recap: Recap = {};
   private roundTrips: Record<string, number> = {};
   private warnings: string[] = [];
+  private verify: unknown;
 
   constructor(private check: boolean, private write: (s: string) => void = (s) => process.stdout.write(s)) {}
 
@@ -24,6 +25,7 @@ export class JsonReporter {
       cur.tasks.push(rest);
     } else if (e.type === 'unreachable' && cur) cur.unreachable.push({ host: e.host, message: e.message });
     else if (e.type === 'warning') this.warnings.push(e.message);
+    else if (e.type === 'verify') this.verify = e.report;
     else if (e.type === 'recap') {
       this.recap = e.recap;
       this.roundTrips = e.roundTrips;
@@ -38,6 +40,7 @@ export class JsonReporter {
       recap: this.recap,
       roundTrips: this.roundTrips,
       warnings: this.warnings,
+      ...(this.verify !== undefined ? { verify: this.verify } : {}),
     };
     this.write(`${JSON.stringify(doc, null, 2)}\n`);
   }

@@ -35,9 +35,13 @@ async function on(name: string, cmd: string, timeoutMs = 60_000) {
   return sshRun(up.state, vm, cmd, timeoutMs);
 }
 
-/** A bounded stream of requests from the client to the VIP; returns how often each realserver answered. */
+/**
+ * A bounded stream of requests from the client to the VIP (bash's /dev/tcp: busybox wget segfaults under
+ * TCG's `-cpu max`); returns how often each realserver answered.
+ */
 async function requests(n: number): Promise<Record<string, number>> {
-  const r = await on('client', `for i in $(seq ${n}); do busybox wget -q -O - -T 3 http://${VIP}/ 2>/dev/null || echo FAILED; done`, 180_000);
+  const one = `exec 3<>/dev/tcp/${VIP}/80; printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3`;
+  const r = await on('client', `for i in $(seq ${n}); do out=$(timeout 5 bash -c "${one}" 2>/dev/null | tail -n 1); echo "\${out:-FAILED}"; done`, 240_000);
   const counts: Record<string, number> = {};
   for (const line of r.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) counts[line] = (counts[line] ?? 0) + 1;
   return counts;

@@ -5,6 +5,8 @@ import { quote } from '../../transport/quote.js';
 export interface RealserverExpectation {
   addresses: { address: string; dev: string }[];
   sysctls: { name: string; value: string }[];
+  /** NAT: replies must go back through this director address. */
+  nat_gateway?: string | null;
 }
 
 export interface RealserverState {
@@ -13,6 +15,8 @@ export interface RealserverState {
   /** Device -> operstate/flags say it is up. */
   up: Set<string>;
   sysctls: Map<string, string | null>;
+  /** Gateways of the default routes (main table). */
+  defaultVia: string[];
 }
 
 export interface Finding {
@@ -30,13 +34,17 @@ const procPath = (name: string) => `/proc/sys/${name.replace(/\./g, '/')}`;
 export function realserverProbe(exp: RealserverExpectation): Probe<RealserverState> {
   const sysctls = exp.sysctls.map((s) => `printf '@sysctl %s ' ${quote(s.name)}; cat ${quote(procPath(s.name))} 2>/dev/null || echo '@missing'`);
   return {
-    script: ['echo "@addr $(ip -j addr show 2>/dev/null | tr -d "\\n")"', ...sysctls].join('\n'),
+    script: [
+      'echo "@addr $(ip -j addr show 2>/dev/null | tr -d "\\n")"',
+      'echo "@route $(ip -j route show default 2>/dev/null | tr -d "\\n")"',
+      ...sysctls,
+    ].join('\n'),
     parse: parseRealserver,
   };
 }
 
 export function parseRealserver(out: string): RealserverState {
-  const state: RealserverState = { addresses: new Map(), up: new Set(), sysctls: new Map() };
+  const state: RealserverState = { addresses: new Map(), up: new Set(), sysctls: new Map(), defaultVia: [] };
   for (const line of out.split('\n')) {
     if (line.startsWith('@addr ')) {
       const json = line.slice(6).trim();
@@ -45,6 +53,10 @@ export function parseRealserver(out: string): RealserverState {
         state.addresses.set(l.ifname, new Set((l.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`)));
         if (l.flags?.includes('UP')) state.up.add(l.ifname);
       }
+    } else if (line.startsWith('@route ')) {
+      const json = line.slice(7).trim();
+      const routes = (json ? JSON.parse(json) : []) as Array<{ gateway?: string }>;
+      state.defaultVia = routes.map((r) => r.gateway).filter((g): g is string => Boolean(g));
     } else if (line.startsWith('@sysctl ')) {
       const [, name, ...rest] = line.split(' ');
       const value = rest.join(' ').trim();
@@ -69,6 +81,11 @@ export function compareRealserver(host: string, exp: RealserverExpectation, got:
       got: present ? `on ${a.dev}${a.dev === 'tunl0' ? (got.up.has('tunl0') ? ' (up)' : ' (down)') : ''}` : elsewhere.length ? `on ${elsewhere.join(', ')}` : 'absent',
       ok: present && (a.dev !== 'tunl0' || got.up.has('tunl0')),
     });
+  }
+  if (exp.nat_gateway) {
+    const ok = got.defaultVia.length === 1 && got.defaultVia[0] === exp.nat_gateway;
+    const seen = got.defaultVia.length ? got.defaultVia.map((g) => `via ${g}`).join(', ') : 'none';
+    out.push({ host, subject: 'default route', field: 'gateway', want: `via ${exp.nat_gateway}`, got: seen, ok });
   }
   for (const s of exp.sysctls) {
     const v = got.sysctls.get(s.name);
