@@ -56,7 +56,8 @@ function expandIpv6(text: string): number[] | undefined {
   return [...head, ...new Array<number>(8 - have).fill(0), ...rest];
 }
 
-function compressIpv6(g: number[]): string {
+/** Eight 16-bit groups as RFC 5952 text, the way glibc's inet_ntop (and so ipvsadm) prints them. */
+export function compressIpv6(g: number[]): string {
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {

@@ -1,3 +1,4 @@
+import { compressIpv6 } from '../ipvs/keys.js';
 /**
  * Just enough IP arithmetic for the cross-host checks: which hosts share a LAN, whether a VIP lies in a
  * subnet, and one canonical text form per address so that `2001:DB8::1` and `2001:db8:0::1` compare equal.
@@ -86,27 +87,14 @@ export function sameIp(a: Ip, b: Ip): boolean {
   return a.family === b.family && a.value === b.value;
 }
 
-/** Canonical text: dotted quad, or RFC 5952 lower-case IPv6 with the longest zero run compressed. */
+/** Canonical text: dotted quad, or RFC 5952 lower-case IPv6 (as ipvsadm prints it, see compressIpv6). */
 export function formatIp(ip: Ip): string {
   if (ip.family === 4) {
     return [24n, 16n, 8n, 0n].map((s) => String((ip.value >> s) & 255n)).join('.');
   }
   const groups = Array.from({ length: 8 }, (_, i) => Number((ip.value >> BigInt(112 - 16 * i)) & 0xffffn));
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) [bestStart, bestLen] = [i, j - i];
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  // One canonical IPv6 text across the project: the model's addresses must equal the IPVS table's keys.
+  return compressIpv6(groups);
 }
 
 /** The network a CIDR belongs to, as text: the key under which hosts "share a LAN". */
