@@ -27,7 +27,7 @@ describe('DR through one director, IPVS programmed by lvsible', () => {
     expect(r.stdout).toMatch(/\$ ipvsadm -R/);
     expect(r.stdout).not.toMatch(/ipvsadm (-C|--clear)/);
     expect(r.stdout).toMatch(/verified: the live cluster matches the model/);
-    expect((await lab.on('dir1', 'cat /etc/ipvsadm.rules')).stdout).toMatch(/^-a -t 198\.51\.100\.10:80 -r 198\.51\.100\.21:80 -g -w 1/m);
+    expect((await lab.on('dir1', 'sudo cat /etc/ipvsadm.rules')).stdout).toMatch(/^-a -t 198\.51\.100\.10:80 -r 198\.51\.100\.21:80 -g -w 1/m);
     expect((await lab.on('dir1', 'cat /etc/default/ipvsadm')).stdout).toMatch(/^AUTO="true"$/m);
   }, 1_200_000);
 
