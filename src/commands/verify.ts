@@ -68,7 +68,7 @@ export async function verifyCluster(
         const conn = await opts.connect(host, vars);
         try {
           const [state] = await runProbes(conn, [realserverProbe(exp)]);
-          return { host, findings: compareRealserver(host, exp, state as ReturnType<typeof realserverProbe.prototype.parse>) };
+          return { host, findings: compareRealserver(host, exp, state as RealserverState) };
         } finally {
           await conn.close();
         }

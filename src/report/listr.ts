@@ -25,7 +25,7 @@ export class ListrReporter {
   private rows = new Map<string, HostRow>();
   private details: string[] = [];
 
-  constructor(private opts: ReporterOptions) {
+  constructor(opts: ReporterOptions) {
     this.plain = new PlainReporter({ ...opts, write: (s) => this.details.push(s) });
   }
 
