@@ -37,3 +37,44 @@ function render(v: unknown): string {
   if (typeof v === 'string' || typeof v === 'number') return quote(v);
   throw new TypeError(`sh: cannot interpolate ${typeof v}`);
 }
+
+/**
+ * Split a command line into words the way Ansible's `command` does (shlex, POSIX mode): quotes group, backslash
+ * escapes, and nothing else is special, so `$HOME`, `|` and `*` reach the program literally.
+ */
+export function splitWords(line: string): string[] {
+  const words: string[] = [];
+  let cur = '';
+  let inWord = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === "'") {
+      const end = line.indexOf("'", i + 1);
+      if (end < 0) throw new Error(`unterminated single quote in ${JSON.stringify(line)}`);
+      cur += line.slice(i + 1, end);
+      i = end;
+      inWord = true;
+    } else if (c === '"') {
+      let j = i + 1;
+      for (; j < line.length && line[j] !== '"'; j++) {
+        if (line[j] === '\\' && '"\\$`\n'.includes(line[j + 1] ?? '')) j++;
+        cur += line[j];
+      }
+      if (j >= line.length) throw new Error(`unterminated double quote in ${JSON.stringify(line)}`);
+      i = j;
+      inWord = true;
+    } else if (c === '\\' && i + 1 < line.length) {
+      cur += line[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(cur);
+      cur = '';
+      inWord = false;
+    } else {
+      cur += c;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(cur);
+  return words;
+}

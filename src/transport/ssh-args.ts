@@ -1,4 +1,7 @@
 import type { HostKeyChecking } from './known-hosts.js';
+import { splitWords } from './quote.js';
+/** Re-exported: the splitter lives beside quote(), its inverse. */
+export { splitWords };
 
 /**
  * The ssh(1) command-line vocabulary inventories carry: `ansible_ssh_common_args` / `ansible_ssh_extra_args`
@@ -171,34 +174,3 @@ function toPort(v: string): number {
   return n;
 }
 
-/** POSIX-shell-like word splitting (quotes and backslashes), enough for ssh argument strings. */
-export function splitWords(s: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let q: '"' | "'" | undefined;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (q) {
-      if (c === q) q = undefined;
-      else if (c === '\\' && q === '"' && i + 1 < s.length) cur += s[++i];
-      else cur += c;
-    } else if (c === '"' || c === "'") {
-      q = c;
-      inWord = true;
-    } else if (c === '\\' && i + 1 < s.length) {
-      cur += s[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) out.push(cur);
-      cur = '';
-      inWord = false;
-    } else {
-      cur += c;
-      inWord = true;
-    }
-  }
-  if (q) throw new Error(`unterminated ${q} quote in ${JSON.stringify(s)}`);
-  if (inWord) out.push(cur);
-  return out;
-}
