@@ -6,7 +6,8 @@ import { parseConnections, parseDaemon, parseIpvsadmOutput, parseTimeout } from 
 import { IpvsParseError, IpvsUnavailableError } from '../../src/lvs/ipvs/parse-common.js';
 import type { IpvsTable } from '../../src/lvs/ipvs/types.js';
 
-const DIR = '/work/shared/fixtures/ipvsadm-public';
+// A copy of shared/fixtures/ipvsadm-public (public captures, sources in each file's header): the repo stands alone.
+const DIR = 'test/fixtures/ipvsadm-public';
 
 /** Fixture body: everything after the metadata lines and the first blank line. */
 function fixture(name: string): string {

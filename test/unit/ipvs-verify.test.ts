@@ -5,7 +5,8 @@ import { parseSave } from '../../src/lvs/ipvs/parse-save.js';
 import { IpvsParseError } from '../../src/lvs/ipvs/parse-common.js';
 import { serviceKey } from '../../src/lvs/ipvs/keys.js';
 
-const DIR = '/work/shared/fixtures/ipvsadm-public';
+// A copy of shared/fixtures/ipvsadm-public (public captures, sources in each file's header): the repo stands alone.
+const DIR = 'test/fixtures/ipvsadm-public';
 const fixture = (name: string) => {
   const t = readFileSync(`${DIR}/${name}`, 'utf8');
   return t.slice(t.indexOf('\n\n') + 2);
