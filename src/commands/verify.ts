@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
-import type { Connection, Vars } from '../types.js';
+import type { Connection, Probe, Vars } from '../types.js';
 import { ExitCode } from '../errors.js';
-import { runProbes } from '../engine/probe.js';
+import { runProbe } from '../engine/probe.js';
 import { Redactor } from '../engine/redact.js';
 import { connector } from '../engine/connect.js';
 import { compareTables, describeService, formatAddrPort, formatDrift, liveProbeScript, normalizeService, parseLive, verifyDirectorOffline, type Drift } from '../lvs/ipvs/index.js';
 import type { IpvsTable } from '../lvs/ipvs/types.js';
 import { desiredTable, hostView, type ClusterModel } from '../lvs/model/index.js';
-import { compareRealserver, realserverProbe, type Finding, type RealserverExpectation, type RealserverState } from '../lvs/verify/realserver.js';
+import { compareRealserver, realserverProbe, type Finding, type RealserverExpectation } from '../lvs/verify/realserver.js';
 import { palette, wantsColor } from '../report/format.js';
 import { checkInventoryExists, LAB_INVENTORY } from './common.js';
 import { openInventory, type OpenedInventory } from './inventory-view.js';
@@ -39,22 +39,25 @@ export async function verifyCluster(
   const model = opened.cluster!;
   const allowed = opts.limit ? new Set(opened.view.resolve(opts.limit).hosts) : undefined;
   const pick = (hosts: string[]) => hosts.filter((h) => !allowed || allowed.has(h));
+  /** Connect, read with one probe (through sudo when the host says so), close: one round trip per host. */
+  const probeHost = async <S>(host: string, probe: Probe<S>): Promise<S> => {
+    const vars = opened.view.hostVars(host);
+    const conn = await opts.connect(host, vars);
+    try {
+      return await runProbe(conn, probe, { become: becomes(vars) });
+    } finally {
+      await conn.close();
+    }
+  };
   const rsHosts = [...new Set(model.virtual_services.flatMap((s) => s.realservers.map((r) => r.host)).filter((h): h is string => !!h))];
 
   const directors = await Promise.all(
     pick(model.directors).map(async (host): Promise<DirectorReport> => {
       const desired = desiredTable(model, host);
       try {
-        const vars = opened.view.hostVars(host);
-        const conn = await opts.connect(host, vars);
-        try {
-          const [live] = await runProbes(conn, [{ script: liveProbeScript(), parse: parseLive }], { become: becomes(vars) });
-          const l = live as ReturnType<typeof parseLive>;
-          if (!l.available) return { host, desired, drift: [], error: l.error };
-          return { host, desired, actual: l.table, drift: compareTables(desired, l.table) };
-        } finally {
-          await conn.close();
-        }
+        const live = await probeHost(host, { script: liveProbeScript(), parse: parseLive });
+        if (!live.available) return { host, desired, drift: [], error: live.error };
+        return { host, desired, actual: live.table, drift: compareTables(desired, live.table) };
       } catch (e) {
         return { host, desired, drift: [], error: (e as Error).message };
       }
@@ -64,14 +67,7 @@ export async function verifyCluster(
     pick(rsHosts).map(async (host): Promise<RealserverReport> => {
       const exp = hostView(model, host).lvs_realserver as RealserverExpectation;
       try {
-        const vars = opened.view.hostVars(host);
-        const conn = await opts.connect(host, vars);
-        try {
-          const [state] = await runProbes(conn, [realserverProbe(exp)]);
-          return { host, findings: compareRealserver(host, exp, state as RealserverState) };
-        } finally {
-          await conn.close();
-        }
+        return { host, findings: compareRealserver(host, exp, await probeHost(host, realserverProbe(exp))) };
       } catch (e) {
         return { host, findings: [], error: (e as Error).message };
       }

@@ -42,3 +42,9 @@ export async function runProbes(
   const sections = splitBatch(res.stdout, probes.length, nonce);
   return probes.map((p, i) => p.parse(sections[i]!));
 }
+
+/** One probe, typed: the common case outside the engine's batches (facts, verify). */
+export async function runProbe<S>(conn: Connection, probe: Probe<S>, opts: { become?: boolean } = {}): Promise<S> {
+  const [state] = await runProbes(conn, [probe as Probe<unknown>], opts);
+  return state as S;
+}

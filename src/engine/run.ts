@@ -6,7 +6,7 @@ import { emptyStats, type EventSink, type HostStats, type Recap } from './events
 import { factsProbe, factVars, FACT_NAMES } from './facts.js';
 import { runHostPlay } from './host.js';
 import { checkParams, prepareTask } from './invocation.js';
-import { runProbes } from './probe.js';
+import { runProbe } from './probe.js';
 import { Redactor } from './redact.js';
 
 /** What the engine needs of an inventory; src/cli.ts adapts src/inventory to it. */
@@ -162,8 +162,8 @@ export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
       }
       let f = facts.get(host);
       if (!f) {
-        [f] = (await runProbes(conn, [factsProbe])) as HostFacts[];
-        facts.set(host, f!);
+        f = await runProbe(conn, factsProbe);
+        facts.set(host, f);
       }
       return { conn, facts: f! };
     } catch (e) {
