@@ -13,7 +13,7 @@ import { startProxy } from './proxy.js';
 import { buildSeed } from './seed.js';
 import { readState, writeState, type LabState, type VmState } from './state.js';
 import { loadTopology, type Topology } from './topology.js';
-import { consolePath, launchVm, overlayPath, stopPid, type VmLaunch } from './vm.js';
+import { BOOT_HEADER, consolePath, launchVm, overlayPath, stopPid, type VmLaunch } from './vm.js';
 import { waitForSsh } from './wait.js';
 import { downLab, isOurProcess } from './down.js';
 
@@ -23,6 +23,8 @@ export interface UpOptions {
   log?: (line: string) => void;
   /** Bound on the wait for every VM's SSH (default 420 s under TCG, 120 s under KVM). */
   bootTimeoutMs?: number;
+  /** A booting VM whose console is silent this long (and has no SSH yet) is restarted once. */
+  silentMs?: number;
   paths?: LabPaths;
 }
 
@@ -117,8 +119,8 @@ export async function labUp(opts: UpOptions = {}, fresh = false): Promise<UpResu
       const [seed] = await Promise.all([buildSeed(vm, dir, loginKey), ensureOverlay(dir, image, fresh)]);
       const sshPort = await freePort(20000, 32000, used);
       used.add(sshPort);
-      writeFileSync(consolePath(dir), `\n===== lvsible lab up ${new Date().toISOString()} (${accel.accel}) =====\n`, { flag: 'a' });
-      const launch: VmLaunch = { vm, index: index + 1, labByte, dir, image, accel: accel.accel, sshPort, proxyPort: proxy.port, lans };
+      writeFileSync(consolePath(dir), `\n${BOOT_HEADER} ${new Date().toISOString()} (${accel.accel}) =====\n`, { flag: 'a' });
+      const launch: VmLaunch = { vm, index: index + 1, labByte, dir, image, accel: accel.accel, cpu: process.env.LVSIBLE_LAB_CPU, sshPort, proxyPort: proxy.port, lans };
       launches.set(vm.name, launch);
       const pid = await launchVm(launch);
       vms.push({
@@ -141,7 +143,15 @@ export async function labUp(opts: UpOptions = {}, fresh = false): Promise<UpResu
 
     t = Date.now();
     const bound = opts.bootTimeoutMs || Number(process.env.LVSIBLE_LAB_BOOT_TIMEOUT_MS) || (accel.accel === 'kvm' ? 120_000 : 420_000);
-    await waitForSsh(state, bound, log);
+    const booting = state;
+    await waitForSsh(booting, bound, log, {
+      // A healthy TCG boot on a loaded host goes quiet for at most ~40 s (module self-tests); 150 s is a hang.
+      silentMs: opts.silentMs ?? (accel.accel === 'kvm' ? 60_000 : 150_000),
+      restarts: 1,
+      relaunch: (vm) => relaunchVm(vm, launches.get(vm.name)!, used, log),
+      // The pid (and maybe the SSH port) changed: `down` and the inventory must follow.
+      onRestart: () => (writeState(paths.labDir, booting), writeInventory(paths.inventoryDir, booting)),
+    });
     mark('bootToSsh', t);
     mark('total', t0);
     return { state, imageBuilt: built, timings };
@@ -179,6 +189,21 @@ async function retryLostPorts(state: LabState, launches: Map<string, VmLaunch>, 
       vm.sshPort = launch.sshPort;
       vm.pid = await launchVm(launch);
     }
+  }
+}
+
+/** Stop a hung VM (SIGTERM, then SIGKILL: a stopped qemu only dies by SIGKILL) and boot it again on its disk. */
+async function relaunchVm(vm: VmState, launch: VmLaunch, used: Set<number>, log: (s: string) => void): Promise<number> {
+  if (!(await stopPid(vm.pid, 2000))) throw new LabError(`${vm.name}: qemu (pid ${vm.pid}) did not stop`);
+  writeFileSync(join(vm.dir, 'qemu.log'), '');
+  for (let round = 0; ; round++) {
+    vm.pid = await launchVm(launch);
+    await sleep(1000);
+    if (isAlive(vm.pid) || round >= 2 || !/host ?forward/i.test(readLog(join(vm.dir, 'qemu.log')))) return vm.pid;
+    launch.sshPort = await freePort(20000, 32000, used);
+    used.add(launch.sshPort);
+    vm.sshPort = launch.sshPort;
+    log(`${vm.name}: SSH port taken meanwhile, starting again on ${launch.sshPort}`);
   }
 }
 

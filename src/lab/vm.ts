@@ -15,6 +15,8 @@ export interface VmLaunch {
   dir: string;
   image: BaseImage;
   accel: Accel;
+  /** qemu -cpu model; default `host` under KVM and `max` under TCG (LVSIBLE_LAB_CPU overrides). */
+  cpu?: string;
   sshPort: number;
   proxyPort: number;
   /** LAN name -> multicast "group:port". */
@@ -23,6 +25,8 @@ export interface VmLaunch {
 
 export const overlayPath = (dir: string): string => join(dir, 'disk.qcow2');
 export const consolePath = (dir: string): string => join(dir, 'console.log');
+/** Starts the line written to the console before each boot: the console keeps every boot, this splits them. */
+export const BOOT_HEADER = '===== lvsible lab up';
 
 const hex = (n: number): string => n.toString(16).padStart(2, '0');
 
@@ -46,7 +50,7 @@ export function qemuArgs(l: VmLaunch): string[] {
   const args = [
     '-name', vm.name,
     '-accel', l.accel,
-    '-cpu', l.accel === 'kvm' ? 'host' : 'max',
+    '-cpu', l.cpu || (l.accel === 'kvm' ? 'host' : 'max'),
     '-smp', '1',
     '-m', String(vm.memoryMb),
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',

@@ -138,6 +138,42 @@ describe('a lab that cannot boot', () => {
   }, 120_000);
 });
 
+describe('a VM that hangs while booting', () => {
+  it('is stopped and started again on its own disk, and the lab comes up', async () => {
+    const other = labPaths({ ...process.env, LVSIBLE_LAB_DIR: mkdtempSync(join(tmpdir(), 'lvsible-lab-hang-')) });
+    const logs: string[] = [];
+    // A frozen qemu (SIGSTOP) prints nothing more, like a kernel stuck in a module load. 45 s of silence
+    // is the bound here (150 s by default under TCG); a healthy 2-VM boot never goes that quiet.
+    const upping = labUp({ topology: 'pair', paths: other, silentMs: 45_000, log: (l) => logs.push(l) });
+    upping.catch(() => undefined); // awaited below; a failure while we poll must not count as unhandled
+    let frozen = 0;
+    for (let i = 0; i < 600 && !frozen; i++) {
+      const rs1 = readState(other.labDir)?.vms.find((v) => v.name === 'rs1');
+      if (rs1 && isAlive(rs1.pid)) {
+        process.kill(rs1.pid, 'SIGSTOP');
+        frozen = rs1.pid;
+      } else await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(frozen, 'rs1 was never launched').toBeGreaterThan(0);
+    try {
+      const hung = await upping;
+      const rs1 = hung.state.vms.find((v) => v.name === 'rs1')!;
+      expect(logs.join('\n')).toMatch(/^rs1: restarting it, its console was silent for \d+ s$/m);
+      expect(logs.filter((l) => l.startsWith('client: restarting'))).toEqual([]);
+      expect(rs1.pid).not.toBe(frozen);
+      expect(isAlive(frozen)).toBe(false);
+      expect(readState(other.labDir)!.vms.find((v) => v.name === 'rs1')!.pid).toBe(rs1.pid);
+      expect(readFileSync(join(rs1.dir, 'console.log'), 'utf8')).toMatch(/===== lvsible lab up \S+: restarted, its console was silent/);
+      const r = await on(hung.state, 'rs1', 'cat /etc/hostname');
+      expect(r.out).toBe('rs1');
+    } finally {
+      await upping.catch(() => undefined);
+      await downLab(other).catch(() => undefined);
+      rmSync(other.labDir, { recursive: true, force: true });
+    }
+  }, 1_200_000);
+});
+
 /** Pids of live processes whose command line mentions `text` (our qemu processes name their lab dir). */
 function processesMentioning(text: string): number[] {
   return readdirSync('/proc')
