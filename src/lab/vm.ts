@@ -15,7 +15,11 @@ export interface VmLaunch {
   dir: string;
   image: BaseImage;
   accel: Accel;
-  /** qemu -cpu model; default `host` under KVM and `max` under TCG (LVSIBLE_LAB_CPU overrides). */
+  /**
+   * qemu -cpu model; default `host` under KVM and `qemu64` under TCG (LVSIBLE_LAB_CPU overrides). Not `max`
+   * under TCG: its AES/AVX flags make udev load the accelerated crypto modules, whose self-tests cost tens
+   * of seconds of emulated CPU per boot, and the one boot that hung in CI was stuck in a module load.
+   */
   cpu?: string;
   sshPort: number;
   proxyPort: number;
@@ -50,7 +54,7 @@ export function qemuArgs(l: VmLaunch): string[] {
   const args = [
     '-name', vm.name,
     '-accel', l.accel,
-    '-cpu', l.cpu || (l.accel === 'kvm' ? 'host' : 'max'),
+    '-cpu', l.cpu || (l.accel === 'kvm' ? 'host' : 'qemu64'),
     '-smp', '1',
     '-m', String(vm.memoryMb),
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
