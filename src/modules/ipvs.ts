@@ -1,6 +1,7 @@
 import type { Change, Step } from '../types.js';
 import { sh } from '../transport/quote.js';
 import { atomicWriteSteps } from './files.js';
+import { parseUnitState, planUnitAbsent, planUnitPresent, renderUnit, unitProbeScript, type UnitState } from './netpersist.js';
 import { defineModule, fileContent, parseSections, probeFile, rooted } from './util.js';
 import { normalizeService } from '../lvs/ipvs/compare.js';
 import { serviceKey } from '../lvs/ipvs/keys.js';
@@ -10,7 +11,7 @@ import { isEmptyPlan, planIpvs, type IpvsPlan } from '../lvs/ipvs/plan.js';
 import { tableFromParams, ipvsParamsSchema, type IpvsParams } from '../lvs/ipvs/schema.js';
 import { tableText, toRestoreLines, type IpvsOp } from '../lvs/ipvs/serialize.js';
 import { drainStep, restoreStep, setTimeoutsStep } from '../lvs/ipvs/steps.js';
-import type { IpvsTable } from '../lvs/ipvs/types.js';
+import type { IpvsTable, IpvsTimeouts } from '../lvs/ipvs/types.js';
 
 /**
  * The `ipvs` module: the director's IPVS table as declared. Reads the live table in one probe, applies the
@@ -24,6 +25,24 @@ export interface IpvsState {
   rulesFile?: string;
   defaultsFile?: string;
   enabled?: string;
+  /** The boot unit that sets the timeouts again (read when the table is persisted). */
+  timeoutsUnit?: UnitState;
+}
+
+/**
+ * Neither distribution's ipvsadm service restores timeouts (the rules file holds -A/-a lines only), so a
+ * reboot would silently bring back the kernel's 900/120/300. A oneshot unit ordered after ipvsadm.service
+ * runs the same `ipvsadm --set` at boot; it exists exactly while timeouts are declared.
+ */
+export const TIMEOUTS_UNIT = 'lvsible-ipvs-timeouts.service';
+
+export function timeoutsUnitText(t: IpvsTimeouts): string {
+  return renderUnit({
+    description: 'IPVS connection timeouts declared in lvsible (ipvsadm --set)',
+    unitLines: ['After=ipvsadm.service'],
+    // /sbin: where Debian's package puts ipvsadm; on merged-/usr systems (RHEL, Debian 12) it is /usr/sbin too.
+    exec: [['/sbin/ipvsadm', '--set', String(t.tcp), String(t.tcpfin), String(t.udp)]],
+  });
 }
 
 export const ipvs = defineModule<IpvsParams, IpvsState>({
@@ -33,14 +52,19 @@ export const ipvs = defineModule<IpvsParams, IpvsState>({
   read(p, ctx) {
     const layout = persistLayout(ctx.facts);
     const parts = [liveProbeScript()];
-    if (p.persist !== false && layout) {
+    const persisted = p.persist !== false && !!layout;
+    if (persisted) {
       parts.push(probeFile('rules', rooted(ctx.root, layout.rulesFile)));
       if (layout.kind === 'debian') parts.push(probeFile('defaults', rooted(ctx.root, layout.defaultsFile)));
       else parts.push(sh`echo "@enabled $(systemctl is-enabled ${layout.unit} 2>/dev/null)"`);
+      // Last, after a marker line: the unit probe prints its own `key value` lines.
+      parts.push('echo @tunit', unitProbeScript(ctx, TIMEOUTS_UNIT, p.timeouts ? timeoutsUnitText(p.timeouts) : undefined));
     }
     return {
       script: parts.join('\n'),
-      parse(stdout) {
+      parse(all) {
+        const u = all.search(/^@tunit$/m);
+        const stdout = u < 0 ? all : all.slice(0, u);
         // File sections use `|` lines too: cut them off before the ipvsadm captures are read.
         const cut = stdout.search(/^@(rules|defaults|enabled) /m);
         const live = parseLive(cut < 0 ? stdout : stdout.slice(0, cut));
@@ -51,6 +75,8 @@ export const ipvs = defineModule<IpvsParams, IpvsState>({
         if (rules !== undefined) st.rulesFile = rules;
         if (defaults !== undefined) st.defaultsFile = defaults;
         if (s.has('enabled')) st.enabled = s.get('enabled')!.status;
+        // Asked for but missing reads as absent: the plan then installs it rather than trusting silence.
+        if (persisted) st.timeoutsUnit = parseUnitState(u < 0 ? '' : all.slice(u + '@tunit\n'.length));
         return st;
       },
     };
@@ -162,6 +188,11 @@ function persistChanges(desired: IpvsTable, cur: IpvsState, ctx: Parameters<type
       summary: `enable ${layout.unit}.service (loads ${layout.rulesFile} at boot; was ${cur.enabled || 'unknown'})`,
       steps: [{ cmd: sh`systemctl enable ${layout.unit}` }],
     });
+  }
+  if (cur.timeoutsUnit) {
+    out.push(...(desired.timeouts
+      ? planUnitPresent(ctx, TIMEOUTS_UNIT, timeoutsUnitText(desired.timeouts), cur.timeoutsUnit, 'IPVS timeouts')
+      : planUnitAbsent(ctx, TIMEOUTS_UNIT, cur.timeoutsUnit, 'IPVS timeouts')));
   }
   return out;
 }

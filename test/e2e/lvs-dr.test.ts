@@ -29,6 +29,8 @@ describe('DR through one director, IPVS programmed by lvsible', () => {
     expect(r.stdout).toMatch(/verified: the live cluster matches the model/);
     expect((await lab.on('dir1', 'sudo cat /etc/ipvsadm.rules')).stdout).toMatch(/^-a -t 198\.51\.100\.10:80 -r 198\.51\.100\.21:80 -g -w 1/m);
     expect((await lab.on('dir1', 'cat /etc/default/ipvsadm')).stdout).toMatch(/^AUTO="true"$/m);
+    expect((await lab.on('dir1', 'sudo ipvsadm -Ln --timeout')).stdout).toMatch(/^Timeout \(tcp tcpfin udp\): 3600 60 120$/m);
+    expect((await lab.on('dir1', 'systemctl is-enabled lvsible-ipvs-timeouts.service')).stdout.trim()).toBe('enabled');
   }, 1_200_000);
 
   it('the client reaches the realserver through the VIP, and a second apply changes nothing', async () => {
@@ -47,6 +49,8 @@ describe('DR through one director, IPVS programmed by lvsible', () => {
     await lab.down();
     await lab.up();
     expect((await lab.on('dir1', 'sudo ipvsadm -Ln')).stdout).toMatch(/->\s+198\.51\.100\.21:80\s+Route/);
+    // Not in the rules file: the boot unit set them again (the kernel would say 900 120 300).
+    expect((await lab.on('dir1', 'sudo ipvsadm -Ln --timeout')).stdout).toMatch(/^Timeout \(tcp tcpfin udp\): 3600 60 120$/m);
     const v = await lab.lvsible('verify', ...lab.inv(join(example, 'inventory')));
     expect(v.code, v.all).toBe(0);
     expect(await lab.requests(5)).toEqual({ 'rs-dr': 5 });

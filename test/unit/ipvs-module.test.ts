@@ -1,8 +1,9 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ipvs, summarize, type IpvsState } from '../../src/modules/ipvs.js';
+import { ipvs, summarize, timeoutsUnitText, TIMEOUTS_UNIT, type IpvsState } from '../../src/modules/ipvs.js';
+import { sha256 } from '../../src/modules/files.js';
 import type { IpvsParams } from '../../src/lvs/ipvs/schema.js';
 import { planIpvs } from '../../src/lvs/ipvs/plan.js';
 import { parseSave } from '../../src/lvs/ipvs/parse-save.js';
@@ -64,6 +65,10 @@ const CONVERGED_PROBE = `@save 0
 |Timeout (tcp tcpfin udp): 7200 120 300
 `;
 
+/** The probe's view of a timeouts unit that is installed and enabled, as on a converged director. */
+const unitProbe = (t = params.timeouts!) =>
+  `@tunit\ntype file\nstat 644 0 0 200 root root\nsha256 ${sha256(timeoutsUnitText(t))}\nwanted-by /etc/systemd/system/${TIMEOUTS_UNIT}\n`;
+
 const ctxFor = (root: string, facts: HostFacts = debianFacts) => testContext(root, { facts });
 const norm = (p: IpvsParams, root = '/nonexistent') => ipvs.normalize!(p, ctxFor(root));
 
@@ -72,7 +77,7 @@ describe('ipvs module: converged director plans []', () => {
     const ctx = ctxFor('/r');
     const p = norm(params);
     const state = ipvs.read(p, ctx).parse(
-      `${CONVERGED_PROBE}@rules file\n${rulesFileText(tableFromParams(p)).replace(/^/gm, '|').replace(/\|$/, '')}@defaults file\n|# ipvsadm\n|AUTO="true"\n|DAEMON="none"\n`,
+      `${CONVERGED_PROBE}@rules file\n${rulesFileText(tableFromParams(p)).replace(/^/gm, '|').replace(/\|$/, '')}@defaults file\n|# ipvsadm\n|AUTO="true"\n|DAEMON="none"\n${unitProbe()}`,
     );
     expect(state.live.available).toBe(true);
     // The merge took thresholds from --thresholds, counters and Local from -Ln.
@@ -156,10 +161,12 @@ describe('ipvs module: changes', () => {
     expect(changes.map((c) => c.summary)).toEqual([
       'create /etc/sysconfig/ipvsadm (IPVS rules loaded at boot)',
       'enable ipvsadm.service (loads /etc/sysconfig/ipvsadm at boot; was disabled)',
+      // The probe's unit section is missing here: read as absent, so it is installed.
+      `install boot unit ${TIMEOUTS_UNIT} for IPVS timeouts`,
     ]);
     expect(changes[1]!.steps.map((s) => s.cmd)).toEqual(['systemctl enable ipvsadm']);
     const converged = ipvs.read(p, ctxFor('', rhel)).parse(
-      `${CONVERGED_PROBE}@rules file\n${rulesFileText(tableFromParams(p)).replace(/^/gm, '|').replace(/\|$/, '')}@enabled enabled\n`,
+      `${CONVERGED_PROBE}@rules file\n${rulesFileText(tableFromParams(p)).replace(/^/gm, '|').replace(/\|$/, '')}@enabled enabled\n${unitProbe()}`,
     );
     expect(ipvs.plan(p, converged, ctxFor('', rhel))).toEqual([]);
   });
@@ -194,9 +201,15 @@ describe('ipvs module: for real on this machine', () => {
       'set IPVS timeouts tcp 7200 tcpfin 120 udp 300',
       'create /etc/ipvsadm.rules (IPVS rules loaded at boot)',
       'load IPVS rules at boot: AUTO="true" in /etc/default/ipvsadm',
+      `install boot unit ${TIMEOUTS_UNIT} for IPVS timeouts`,
     ]);
     for (const c of rest.slice(1)) await applyChange(conn, c);
     expect(readFileSync(join(root, 'etc/ipvsadm.rules'), 'utf8')).toBe(rulesFileText(tableFromParams(first.params)));
+    // The timeouts come back at boot, after ipvsadm.service restored the table.
+    const unit = readFileSync(join(root, 'etc/systemd/system', TIMEOUTS_UNIT), 'utf8');
+    expect(unit).toMatch(/^After=ipvsadm\.service$/m);
+    expect(unit).toMatch(/^ExecStart=\/sbin\/ipvsadm --set 7200 120 300$/m);
+    expect(readlinkSync(join(root, 'etc/systemd/system/multi-user.target.wants', TIMEOUTS_UNIT))).toBe(`/etc/systemd/system/${TIMEOUTS_UNIT}`);
     expect(readFileSync(join(root, 'etc/default/ipvsadm'), 'utf8')).toBe('AUTO="true"\nDAEMON="none"\n');
     const err = await applyChange(conn, table!).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteCommandError);
@@ -204,6 +217,30 @@ describe('ipvs module: for real on this machine', () => {
     // Persistence converged: only the (unappliable) table and timeout changes are left.
     const second = await planOn(ipvs, params, ctx, conn);
     expect(second.changes.map((c) => c.summary.split(' (')[0])).toEqual(['IPVS: +2 services, +4 destinations', 'set IPVS timeouts tcp 7200 tcpfin 120 udp 300']);
+  });
+
+  it('the timeouts unit follows the declaration: rewritten when they change, removed when they go', async () => {
+    const ctx = ctxFor(root);
+    const conn = new LocalConnection();
+    const persistOnly = (c: { summary: string }) => !c.summary.startsWith('IPVS:') && !c.summary.startsWith('set IPVS timeouts');
+    const first = await planOn(ipvs, params, ctx, conn);
+    for (const c of first.changes.filter(persistOnly)) await applyChange(conn, c);
+    expect((await planOn(ipvs, params, ctx, conn)).changes.filter(persistOnly)).toEqual([]);
+
+    const longer = { ...params, timeouts: { tcp: 3600, tcpfin: 60, udp: 30 } };
+    const changed = (await planOn(ipvs, longer, ctx, conn)).changes.filter(persistOnly);
+    expect(changed.map((c) => c.summary)).toEqual([`update boot unit ${TIMEOUTS_UNIT} for IPVS timeouts`]);
+    expect(changed[0]!.after).toMatch(/--set 3600 60 30$/m);
+    for (const c of changed) await applyChange(conn, c);
+    expect(readFileSync(join(root, 'etc/systemd/system', TIMEOUTS_UNIT), 'utf8')).toMatch(/--set 3600 60 30$/m);
+
+    const none = { ...params, timeouts: undefined };
+    const gone = (await planOn(ipvs, none, ctx, conn)).changes.filter(persistOnly);
+    expect(gone.map((c) => c.summary)).toEqual([`remove boot unit ${TIMEOUTS_UNIT} for IPVS timeouts`]);
+    for (const c of gone) await applyChange(conn, c);
+    expect(existsSync(join(root, 'etc/systemd/system', TIMEOUTS_UNIT))).toBe(false);
+    expect(existsSync(join(root, 'etc/systemd/system/multi-user.target.wants', TIMEOUTS_UNIT))).toBe(false);
+    expect((await planOn(ipvs, none, ctx, conn)).changes.filter(persistOnly)).toEqual([]);
   });
 
   it('keeps an existing /etc/default/ipvsadm and only flips AUTO', async () => {
