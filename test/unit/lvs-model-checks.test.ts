@@ -27,6 +27,7 @@ const cases: Record<string, string[]> = {
   'schema-weight': ['must be <= 65535'],
   'service-twice': ['virtual service tcp 198.51.100.10:80 is declared twice (first as "web" at line 5): IPVS has one entry per protocol, VIP and port'],
   'sh-flag-with-wrr': ['sh-port only applies to scheduler sh (this service uses wrr)'],
+  'sync-daemon-no-keepalived': ['the connection sync daemon is run by keepalived, and no director here runs keepalived (manager: ipvsadm, no vrrp_instances): remove sync_daemon or use keepalived'],
   'tun-port': ['TUN realserver rs-tun port 8080 differs from the virtual port 80: TUN cannot rewrite ports (ipvsadm silently uses 80); use NAT or port 80'],
   'two-masters': ['vrrp_instance VI_1: dir1, dir2 all have state MASTER; give one director state MASTER (or all BACKUP with distinct priorities)'],
   'unknown-host': ['host "rs-dx" is not in the inventory (did you mean "rs-dr"?)'],

@@ -235,6 +235,10 @@ function checkMethodConflicts(model: ClusterModel, r: Reporter): void {
 function checkSyncDaemon(model: ClusterModel, lans: Lans, r: Reporter): void {
   const s = model.sync_daemon;
   if (!s) return;
+  // The sync daemon is started by keepalived (lvs_sync_daemon); with ipvsadm alone nothing would start it.
+  if (model.manager !== 'keepalived' && !model.vrrp_instances.length) {
+    r.error(['lvs', 'sync_daemon'], 'the connection sync daemon is run by keepalived, and no director here runs keepalived (manager: ipvsadm, no vrrp_instances): remove sync_daemon or use keepalived');
+  }
   if (s.instance && !model.vrrp_instances.some((v) => v.name === s.instance)) {
     r.error(['lvs', 'sync_daemon', 'instance'], `no vrrp_instance named "${s.instance}" (have: ${model.vrrp_instances.map((v) => v.name).join(', ') || 'none'})`);
   }
