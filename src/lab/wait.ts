@@ -21,9 +21,9 @@ export function bootFailure(vm: VmState, reason: string): string {
 }
 
 /**
- * Kernel messages that mean this boot will not finish in useful time. Seen under TCG on a loaded 2-CPU
- * host: a module load (udev's crypto self-tests) stuck in finit_module, the hung-task detector firing
- * after 120 s, and the VM never reaching sshd within 420 s while its siblings booted in 140 s.
+ * Kernel messages that mean this boot will not finish in useful time. Seen in CI under TCG on a loaded
+ * 2-CPU host: a task stuck in finit_module (a module load), a kernel stack trace at 363 s, and the VM never
+ * reaching sshd within 420 s while its five siblings booted in about 140 s.
  */
 const HANG = [
   /INFO: task \S+ blocked for more than \d+ seconds/,
