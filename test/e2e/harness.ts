@@ -50,7 +50,8 @@ export function e2eLab(name: string) {
     },
     /**
      * `n` requests from the client to VIP:80, one after the other, each bounded to 5 s (bash's /dev/tcp:
-     * busybox wget segfaults under TCG's `-cpu max`). Returns how often each realserver answered.
+     * busybox wget segfaulted under TCG's `-cpu max`, the lab's CPU model until 2026-11-22). Returns how
+     * often each realserver answered.
      */
     async requests(n: number): Promise<Record<string, number>> {
       const one = `exec 3<>/dev/tcp/${VIP}/80; printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3`;
