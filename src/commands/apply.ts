@@ -67,8 +67,12 @@ export async function applyCommand(playbookFile: string, flags: ApplyFlags, mode
   precheck(opts);
   const result = await runPlaybook(opts);
   let drift = false;
+  // `-e lvs_state=absent` tears the cluster down: comparing the hosts with the model would report all of it
+  // as drift (exit 3) after a removal that worked.
+  const removing = extraVars.lvs_state === 'absent';
+  if (removing && opened.cluster && !check) reporter.onEvent({ type: 'warning', message: 'verify skipped: lvs_state=absent removes the cluster the model declares' });
   // Verify only what converged: a failed or unreachable host already says what is wrong.
-  const verify = !check && opened.cluster && flags.verify !== false && !result.failed.length && !result.unreachable.length;
+  const verify = !check && opened.cluster && !removing && flags.verify !== false && !result.failed.length && !result.unreachable.length;
   if (verify) {
     const v = await verifyCluster(opened, { limit: flags.limit, connect: opts.connect, redactor });
     drift = v.drift;

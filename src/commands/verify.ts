@@ -17,6 +17,8 @@ interface DirectorReport {
   error?: string;
   desired: IpvsTable;
   actual?: IpvsTable;
+  /** ip_vs is not in the kernel (read without loading it): every declared service is missing. */
+  unloaded?: true;
   drift: Drift[];
 }
 interface RealserverReport {
@@ -57,7 +59,7 @@ export async function verifyCluster(
       try {
         const live = await probeHost(host, { script: liveProbeScript(), parse: parseLive });
         if (!live.available) return { host, desired, drift: [], error: live.error };
-        return { host, desired, actual: live.table, drift: compareTables(desired, live.table) };
+        return { host, desired, actual: live.table, ...(live.loaded === false ? { unloaded: true as const } : {}), drift: compareTables(desired, live.table) };
       } catch (e) {
         return { host, desired, drift: [], error: (e as Error).message };
       }
@@ -84,7 +86,8 @@ function renderReport(directors: DirectorReport[], realservers: RealserverReport
   const bad = p.red('✗');
   const lines: string[] = ['', p.bold('VERIFY '.padEnd(72, '*'))];
   for (const d of directors) {
-    lines.push(`director ${p.bold(d.host)}${d.error ? `  ${bad} cannot read IPVS: ${d.error}` : ''}`);
+    const note = d.error ? `  ${bad} cannot read IPVS: ${d.error}` : d.unloaded && d.desired.services.length ? `  ${bad} ip_vs is not loaded: no virtual service is live` : '';
+    lines.push(`director ${p.bold(d.host)}${note}`);
     if (d.error) continue;
     for (const svc of d.desired.services.map(normalizeService)) {
       const name = describeService(svc);

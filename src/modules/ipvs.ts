@@ -51,7 +51,7 @@ export const ipvs = defineModule<IpvsParams, IpvsState>({
   normalize: (p) => ({ drain: true, drain_timeout: 30, persist: true, purge: true, ...p }),
   read(p, ctx) {
     const layout = persistLayout(ctx.facts);
-    const parts = [liveProbeScript()];
+    const parts = [liveProbeScript(ctx.root)];
     const persisted = p.persist !== false && !!layout;
     if (persisted) {
       parts.push(probeFile('rules', rooted(ctx.root, layout.rulesFile)));

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -192,9 +192,9 @@ describe('ipvs module: for real on this machine', () => {
     const conn = new LocalConnection();
     const first = await planOn(ipvs, params, ctx, conn);
     const state = first.state as IpvsState;
-    // This machine has no ip_vs: either ipvsadm is absent, or it cannot initialise IPVS.
+    // This machine has no ip_vs: ipvsadm is absent, or modprobe finds no module, or ipvsadm cannot initialise IPVS.
     expect(state.live.available).toBe(false);
-    expect(state.live.error).toMatch(/not installed|Can't initialize ipvs/);
+    expect(state.live.error).toMatch(/not installed|kernel has no IPVS|Can't initialize ipvs/);
     const [table, ...rest] = first.changes;
     expect(table!.summary).toMatch(/^IPVS: \+2 services, \+4 destinations \(the live table could not be read: /);
     expect(rest.map((c) => c.summary)).toEqual([
@@ -367,8 +367,45 @@ describe('the read probe, run for real through sh', () => {
       `#!/bin/sh\necho "$*" >> ${dir}/calls\ncase "$*" in\n  -Sn) cat ${dir}/save ;;\n  "-Ln --thresholds") cat ${dir}/thresholds ;;\n  -Ln) cat ${dir}/list ;;\n  "-Ln --timeout") cat ${dir}/timeout ;;\n  "-Ln --tun-info") [ -f ${dir}/tuninfo ] && exec cat ${dir}/tuninfo; echo "--tun-info: unknown option" >&2; exit 255 ;;\n  *) echo "unexpected: $*" >&2; exit 2 ;;\nesac\n`,
     );
     chmodSync(join(dir, 'ipvsadm'), 0o755);
+    // ip_vs is loaded: the probe looks for /proc/net/ip_vs under the module's root before calling ipvsadm.
+    mkdirSync(join(dir, 'proc/net'), { recursive: true });
+    writeFileSync(join(dir, 'proc/net/ip_vs'), '');
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A modprobe that logs its arguments and finds ip_vs (rc 0) or not (rc 1). */
+  const modprobe = (rc: number) => {
+    writeFileSync(join(dir, 'modprobe'), `#!/bin/sh\necho "$*" >> ${dir}/modprobe-calls\nexit ${rc}\n`);
+    chmodSync(join(dir, 'modprobe'), 0o755);
+  };
+
+  it('ip_vs not loaded: ipvsadm is never called (it would modprobe ip_vs), the table reads as empty', async () => {
+    rmSync(join(dir, 'proc'), { recursive: true });
+    modprobe(0);
+    const local = new LocalConnection();
+    const conn = { host: 'shim', close: async () => {}, exec: (cmd: string, o?: Parameters<LocalConnection['exec']>[1]) => local.exec(`PATH=${dir}:$PATH; export PATH\n${cmd}`, o) };
+    const { state, changes } = await planOn(ipvs, { ...params, persist: false }, ctxFor(dir), conn);
+    expect(existsSync(join(dir, 'calls'))).toBe(false);
+    expect((state as IpvsState).live).toEqual({ available: true, loaded: false, table: { services: [], timeouts: { tcp: 900, tcpfin: 120, udp: 300 } } });
+    // Declared services are all to add; an empty declaration on an unloaded host is converged.
+    expect(changes.map((c) => c.summary)).toEqual(['IPVS: +2 services, +4 destinations', 'set IPVS timeouts tcp 7200 tcpfin 120 udp 300 (was 900 120 300)']);
+    const empty = await planOn(ipvs, { services: [], persist: false }, ctxFor(dir), conn);
+    expect(empty.changes).toEqual([]);
+    expect(existsSync(join(dir, 'calls'))).toBe(false);
+    // modprobe only looked (-n), it loaded nothing.
+    expect(readFileSync(join(dir, 'modprobe-calls'), 'utf8')).toBe('-n -q ip_vs\n-n -q ip_vs\n');
+  });
+
+  it('a kernel without IPVS (no module to load) is unavailable, with that reason, and ipvsadm is never called', async () => {
+    rmSync(join(dir, 'proc'), { recursive: true });
+    modprobe(1);
+    const local = new LocalConnection();
+    const conn = { host: 'shim', close: async () => {}, exec: (cmd: string) => local.exec(`PATH=${dir}:$PATH; export PATH\n${cmd}`) };
+    const { state, changes } = await planOn(ipvs, { ...params, persist: false }, ctxFor(dir), conn);
+    expect(existsSync(join(dir, 'calls'))).toBe(false);
+    expect((state as IpvsState).live).toMatchObject({ available: false, error: expect.stringMatching(/kernel has no IPVS/) });
+    expect(changes[0]!.summary).toMatch(/the live table could not be read: this kernel has no IPVS/);
+  });
 
   it('ipvsadm 1.31+: three invocations (--tun-info, --thresholds, --timeout) in one exec; converged plans []', async () => {
     writeFileSync(join(dir, 'tuninfo'), `IP Virtual Server version 1.2.1 (size=4096)
@@ -384,7 +421,7 @@ FWM  7 rr
     const local = new LocalConnection();
     let execs = 0;
     const conn = { host: 'shim', close: async () => {}, exec: (cmd: string, o?: Parameters<LocalConnection['exec']>[1]) => { execs++; return local.exec(`PATH=${dir}:$PATH; export PATH\n${cmd}`, o); } };
-    const { state, changes } = await planOn(ipvs, { ...params, persist: false }, ctxFor('/r'), conn);
+    const { state, changes } = await planOn(ipvs, { ...params, persist: false }, ctxFor(dir), conn);
     expect(execs).toBe(1);
     expect(readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n')).toEqual(['-Ln --tun-info', '-Ln --thresholds', '-Ln --timeout']);
     const live = (state as IpvsState).live;
@@ -396,7 +433,7 @@ FWM  7 rr
     const local = new LocalConnection();
     let execs = 0;
     const conn = { host: 'shim', close: async () => {}, exec: (cmd: string, o?: Parameters<LocalConnection['exec']>[1]) => { execs++; return local.exec(`PATH=${dir}:$PATH; export PATH\n${cmd}`, o); } };
-    const { state, changes } = await planOn(ipvs, { ...params, persist: false }, ctxFor('/r'), conn);
+    const { state, changes } = await planOn(ipvs, { ...params, persist: false }, ctxFor(dir), conn);
     expect(execs).toBe(1);
     expect(readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n')).toEqual(['-Ln --tun-info', '-Sn', '-Ln', '-Ln --thresholds', '-Ln --timeout']);
     expect((state as IpvsState).live).toMatchObject({ available: true, table: { timeouts: { tcp: 7200, tcpfin: 120, udp: 300 }, connTableSize: 4096 } });
@@ -407,7 +444,7 @@ FWM  7 rr
     writeFileSync(join(dir, 'ipvsadm'), `#!/bin/sh\necho "Permission denied (you must be root)" >&2\nexit 2\n`);
     const local = new LocalConnection();
     const conn = { host: 'shim', close: async () => {}, exec: (cmd: string) => local.exec(`PATH=${dir}:$PATH; export PATH\n${cmd}`) };
-    const { state } = await planOn(ipvs, { ...params, persist: false }, ctxFor('/r'), conn);
+    const { state } = await planOn(ipvs, { ...params, persist: false }, ctxFor(dir), conn);
     expect((state as IpvsState).live).toEqual({ available: false, error: 'ipvsadm exited 2: Permission denied (you must be root)', table: { services: [] } });
   });
 });

@@ -1,9 +1,10 @@
+import { quote } from '../../transport/quote.js';
 import { destKey, serviceKey } from './keys.js';
 import { ipvsUnavailableMessage } from './parse-common.js';
 import { parseList } from './parse-list.js';
 import { parseSave } from './parse-save.js';
 import { parseTimeout } from './parse-other.js';
-import type { IpvsTable } from './types.js';
+import { IPVS_DEFAULTS, type IpvsTable } from './types.js';
 
 /**
  * Reading a director's live IPVS state in one probe, one round trip. With ipvsadm 1.31+, `-Ln --tun-info` has
@@ -11,6 +12,11 @@ import type { IpvsTable } from './types.js';
  * `-Ln --thresholds` adds -x/-y and `-Ln --timeout` the `--set` values: three invocations. Older ipvsadm lacks
  * --tun-info: then `-Sn` (spec) and `-Ln` (counters, `Local`, which -S writes as -g) replace it: four.
  * Each full listing costs the kernel a dump of the whole table, so fewer is faster on big directors.
+ *
+ * A read must change nothing, and ipvsadm is not a pure reader: when `ip_vs` is not loaded it runs
+ * `modprobe ip_vs` itself. So the probe asks /proc/net/ip_vs first (it exists exactly while IPVS is in the
+ * kernel) and, when it is absent, reads the table as empty without calling ipvsadm. Found on the lab: after
+ * `lvs_state=absent` unloaded ip_vs, the next run's read loaded it again and planned its unload once more.
  */
 
 export interface LiveIpvs {
@@ -18,6 +24,8 @@ export interface LiveIpvs {
   available: boolean;
   /** Why not, in ipvsadm's own words (`Can't initialize ipvs: Protocol not available`). */
   error?: string;
+  /** False when ip_vs is not in the kernel yet: the table is empty and the timeouts are the module's defaults. */
+  loaded?: false;
   table: IpvsTable;
 }
 
@@ -28,17 +36,22 @@ function capture(key: string, args: string): string {
   return `out=$(ipvsadm ${args} 2>&1); rc=$?; echo "@${key} $rc"; [ -z "$out" ] || printf '%s\\n' "$out" | sed 's/^/|/'`;
 }
 
-export function liveProbeScript(): string {
+/** `root` prefixes /proc/net/ip_vs like every path a module touches ('' in production, a temp dir in tests). */
+export function liveProbeScript(root = ''): string {
+  const procFile = `${root}/proc/net/ip_vs`;
   return [
     SBIN,
-    'if command -v ipvsadm >/dev/null 2>&1; then',
+    'if ! command -v ipvsadm >/dev/null 2>&1; then echo "@missing 127"',
+    // Loadable or not: `modprobe -n` only looks (a kernel without IPVS gets the real reason now, not at apply).
+    `elif [ ! -e ${quote(procFile)} ]; then if command -v modprobe >/dev/null 2>&1 && ! modprobe -n -q ip_vs 2>/dev/null; then echo "@nomodule 1"; else echo "@unloaded 0"; fi`,
+    'else',
     `out=$(ipvsadm -Ln --tun-info 2>&1); if [ "$?" -eq 0 ]; then echo "@tuninfo 0"; [ -z "$out" ] || printf '%s\\n' "$out" | sed 's/^/|/'; else`,
     capture('save', '-Sn'),
     capture('list', '-Ln'),
     'fi',
     capture('thresholds', '-Ln --thresholds'),
     capture('timeout', '-Ln --timeout'),
-    'else echo "@missing 127"; fi',
+    'fi',
   ].join('\n');
 }
 
@@ -69,6 +82,8 @@ export function splitCaptures(stdout: string): Map<string, Captured> {
 export function parseLive(stdout: string): LiveIpvs {
   const c = splitCaptures(stdout);
   if (c.has('missing')) return { available: false, error: 'ipvsadm is not installed (the ipvsadm package provides it)', table: { services: [] } };
+  if (c.has('nomodule')) return { available: false, error: 'this kernel has no IPVS: ip_vs is not loaded and modprobe finds no ip_vs module', table: { services: [] } };
+  if (c.has('unloaded')) return { available: true, loaded: false, table: { services: [], timeouts: { ...IPVS_DEFAULTS.timeouts } } };
   const keys = c.has('tuninfo') ? ['tuninfo', 'thresholds', 'timeout'] : ['save', 'list', 'thresholds', 'timeout'];
   for (const k of keys) {
     const got = c.get(k);
