@@ -95,7 +95,9 @@ export const ipAddressModule: Module<IpAddressParams, IpAddressState> = {
 
   read(p, ctx) {
     return {
-      script: [sh`echo @addr; ip -j addr show dev ${p.dev}; echo`, 'echo @unit', unitProbeScript(ctx, unitFor(p), p.state === 'absent' ? undefined : addressUnit(p))].join('\n'),
+      // Only a device that exists is asked for by name: naming a missing one (`dev tunl0`) makes the kernel
+      // request the module aliased to it (netdev-tunl0 is ipip), so reading would load what `absent` unloaded.
+      script: [sh`echo @addr; [ ! -e ${`/sys/class/net/${p.dev}`} ] || ip -j addr show dev ${p.dev}; echo`, 'echo @unit', unitProbeScript(ctx, unitFor(p), p.state === 'absent' ? undefined : addressUnit(p))].join('\n'),
       parse: parseAddrState,
     };
   },

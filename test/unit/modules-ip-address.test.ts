@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -137,6 +138,22 @@ describe('ip_address converge in a network namespace', () => {
     expect(gone.second).toEqual([]);
     expect(existsSync(unitPath)).toBe(false);
     expect(ns.run('ip -o addr show dev lo')).not.toContain('192.0.2.10');
+  });
+
+  it('a missing device is never asked for by name (the kernel would load the module aliased to it)', async () => {
+    // A logging `ip` in front of the real one: `ip ... dev tunl0` as root is what loads ipip for a missing tunl0.
+    const real = execFileSync('sh', ['-c', 'command -v ip'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(root, 'ip'), `#!/bin/sh\necho "$*" >> ${root}/ip-calls\nexec ${real} "$@"\n`);
+    chmodSync(join(root, 'ip'), 0o755);
+    const inner = ns.connection();
+    const conn = { ...inner, exec: (cmd: string, o?: Parameters<typeof inner.exec>[1]) => inner.exec(`PATH=${root}:$PATH; export PATH\n${cmd}`, o) };
+    const missing = await planOn(ipAddressModule, { address: '10.1.1.1', dev: 'tunl0', state: 'absent', persistent: false }, testContext(root), conn);
+    expect(missing.state).toMatchObject({ device: false, addresses: [] });
+    expect(missing.changes).toEqual([]);
+    expect(existsSync(join(root, 'ip-calls'))).toBe(false);
+    // The same read of a device that exists does go through the wrapper: the check above can fail.
+    await planOn(ipAddressModule, { address: '10.1.1.1', dev: 'v0', state: 'absent', persistent: false }, testContext(root), conn);
+    expect(readFileSync(join(root, 'ip-calls'), 'utf8')).toBe('-j addr show dev v0\n');
   });
 
   it('a missing device is named in the plan and the failure', async () => {
