@@ -41,3 +41,20 @@ export async function converge<P>(mod: Module<P>, params: P, ctx: ModuleContext,
   const second = await planOn(mod, params, ctx, conn);
   return { first: first.changes as Change[], second: second.changes as Change[], state: second.state };
 }
+
+/**
+ * `conn` with `dir` first on PATH: stand-in or logging wrappers of host commands (ipvsadm, modprobe, ip) in
+ * `dir` take the place of the real ones. `execs` counts the exec calls (one per SSH round trip on a host).
+ */
+export function pathFirst(dir: string, conn: Connection = new LocalConnection()): Connection & { execs: number } {
+  const wrapped = {
+    host: conn.host,
+    execs: 0,
+    close: () => conn.close(),
+    exec: (cmd: string, opts?: Parameters<Connection['exec']>[1]) => {
+      wrapped.execs++;
+      return conn.exec(`PATH=${dir}:$PATH; export PATH\n${cmd}`, opts);
+    },
+  };
+  return wrapped;
+}

@@ -15,7 +15,7 @@ import { parseYaml } from '../../src/config/source.js';
 import { applyChange } from '../../src/engine/steps.js';
 import { RemoteCommandError } from '../../src/errors.js';
 import { LocalConnection } from '../../src/transport/local.js';
-import { planOn, testContext, debianFacts } from '../helpers/converge.js';
+import { pathFirst, planOn, testContext, debianFacts } from '../helpers/converge.js';
 import type { HostFacts } from '../../src/types.js';
 
 const params: IpvsParams = {
@@ -276,7 +276,7 @@ TCP  10.0.0.1:80 wrr
   -> 10.0.1.12:80                 Masq    1      50         7         
 `;
   const target = { service: { kind: 'tcp' as const, family: 'inet' as const, address: '10.0.0.1', port: 80 }, dest: { address: '2001:DB8:0::A', port: 80 } };
-  const run = (timeout: number) => new LocalConnection().exec(`PATH=${dir}:$PATH; export PATH\n${drainStep([target], timeout).cmd}`);
+  const run = (timeout: number) => pathFirst(dir).exec(drainStep([target], timeout).cmd);
 
   it('returns as soon as the connections are gone, polling once a second', async () => {
     writeFileSync(join(dir, 'listing'), listing(3, 2));
@@ -382,8 +382,7 @@ describe('the read probe, run for real through sh', () => {
   it('ip_vs not loaded: ipvsadm is never called (it would modprobe ip_vs), the table reads as empty', async () => {
     rmSync(join(dir, 'proc'), { recursive: true });
     modprobe(0);
-    const local = new LocalConnection();
-    const conn = { host: 'shim', close: async () => {}, exec: (cmd: string, o?: Parameters<LocalConnection['exec']>[1]) => local.exec(`PATH=${dir}:$PATH; export PATH\n${cmd}`, o) };
+    const conn = pathFirst(dir);
     const { state, changes } = await planOn(ipvs, { ...params, persist: false }, ctxFor(dir), conn);
     expect(existsSync(join(dir, 'calls'))).toBe(false);
     expect((state as IpvsState).live).toEqual({ available: true, loaded: false, table: { services: [], timeouts: { tcp: 900, tcpfin: 120, udp: 300 } } });
@@ -399,8 +398,7 @@ describe('the read probe, run for real through sh', () => {
   it('a kernel without IPVS (no module to load) is unavailable, with that reason, and ipvsadm is never called', async () => {
     rmSync(join(dir, 'proc'), { recursive: true });
     modprobe(1);
-    const local = new LocalConnection();
-    const conn = { host: 'shim', close: async () => {}, exec: (cmd: string) => local.exec(`PATH=${dir}:$PATH; export PATH\n${cmd}`) };
+    const conn = pathFirst(dir);
     const { state, changes } = await planOn(ipvs, { ...params, persist: false }, ctxFor(dir), conn);
     expect(existsSync(join(dir, 'calls'))).toBe(false);
     expect((state as IpvsState).live).toMatchObject({ available: false, error: expect.stringMatching(/kernel has no IPVS/) });
@@ -418,11 +416,9 @@ TCP  10.0.0.1:80 wrr persistent 600
 FWM  7 rr
   -> 10.0.88.214:0                Local   n/a           1      0          0         
 `);
-    const local = new LocalConnection();
-    let execs = 0;
-    const conn = { host: 'shim', close: async () => {}, exec: (cmd: string, o?: Parameters<LocalConnection['exec']>[1]) => { execs++; return local.exec(`PATH=${dir}:$PATH; export PATH\n${cmd}`, o); } };
+    const conn = pathFirst(dir);
     const { state, changes } = await planOn(ipvs, { ...params, persist: false }, ctxFor(dir), conn);
-    expect(execs).toBe(1);
+    expect(conn.execs).toBe(1);
     expect(readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n')).toEqual(['-Ln --tun-info', '-Ln --thresholds', '-Ln --timeout']);
     const live = (state as IpvsState).live;
     expect(live.table.services[0]!.destinations.find((d) => d.address === '10.0.1.11')).toMatchObject({ upperThreshold: 100, counters: { activeConn: 2, inactConn: 9 } });
@@ -430,11 +426,9 @@ FWM  7 rr
   });
 
   it('older ipvsadm (no --tun-info): falls back to -Sn and -Ln in the same exec; converged plans []', async () => {
-    const local = new LocalConnection();
-    let execs = 0;
-    const conn = { host: 'shim', close: async () => {}, exec: (cmd: string, o?: Parameters<LocalConnection['exec']>[1]) => { execs++; return local.exec(`PATH=${dir}:$PATH; export PATH\n${cmd}`, o); } };
+    const conn = pathFirst(dir);
     const { state, changes } = await planOn(ipvs, { ...params, persist: false }, ctxFor(dir), conn);
-    expect(execs).toBe(1);
+    expect(conn.execs).toBe(1);
     expect(readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n')).toEqual(['-Ln --tun-info', '-Sn', '-Ln', '-Ln --thresholds', '-Ln --timeout']);
     expect((state as IpvsState).live).toMatchObject({ available: true, table: { timeouts: { tcp: 7200, tcpfin: 120, udp: 300 }, connTableSize: 4096 } });
     expect(changes).toEqual([]);
@@ -442,8 +436,7 @@ FWM  7 rr
 
   it('an ipvsadm that fails mid-way makes the state unavailable with its message', async () => {
     writeFileSync(join(dir, 'ipvsadm'), `#!/bin/sh\necho "Permission denied (you must be root)" >&2\nexit 2\n`);
-    const local = new LocalConnection();
-    const conn = { host: 'shim', close: async () => {}, exec: (cmd: string) => local.exec(`PATH=${dir}:$PATH; export PATH\n${cmd}`) };
+    const conn = pathFirst(dir);
     const { state } = await planOn(ipvs, { ...params, persist: false }, ctxFor(dir), conn);
     expect((state as IpvsState).live).toEqual({ available: false, error: 'ipvsadm exited 2: Permission denied (you must be root)', table: { services: [] } });
   });
@@ -451,16 +444,16 @@ FWM  7 rr
 
 describe('the -R step, run for real through sh', () => {
   let dir: string;
+  let conn: ReturnType<typeof pathFirst>;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'lvsible-restore-'));
+    conn = pathFirst(dir);
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   const shim = (body: string) => {
     writeFileSync(join(dir, 'ipvsadm'), `#!/bin/sh\n${body}\n`);
     chmodSync(join(dir, 'ipvsadm'), 0o755);
   };
-  const local = new LocalConnection();
-  const conn = { host: 'shim', close: async () => {}, exec: (cmd: string, o?: Parameters<LocalConnection['exec']>[1]) => local.exec(`PATH=${dir}:$PATH; export PATH\n${cmd}`, o) };
   const change = () => {
     const p = norm({ services: params.services, persist: false });
     return ipvs.plan(p, { live: { available: true, table: { services: [] } } }, ctxFor(''))[0]!;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addressUnit, ipAddressModule, parseAddrState, type IpAddressParams, type IpAddressState } from '../../src/modules/ip_address.js';
 import { sha256 } from '../../src/modules/files.js';
 import { applyChange } from '../../src/engine/steps.js';
-import { converge, planOn, testContext } from '../helpers/converge.js';
+import { converge, pathFirst, planOn, testContext } from '../helpers/converge.js';
 import { Netns } from '../helpers/netns.js';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures/iproute', name), 'utf8');
@@ -145,8 +145,7 @@ describe('ip_address converge in a network namespace', () => {
     const real = execFileSync('sh', ['-c', 'command -v ip'], { encoding: 'utf8' }).trim();
     writeFileSync(join(root, 'ip'), `#!/bin/sh\necho "$*" >> ${root}/ip-calls\nexec ${real} "$@"\n`);
     chmodSync(join(root, 'ip'), 0o755);
-    const inner = ns.connection();
-    const conn = { ...inner, exec: (cmd: string, o?: Parameters<typeof inner.exec>[1]) => inner.exec(`PATH=${root}:$PATH; export PATH\n${cmd}`, o) };
+    const conn = pathFirst(root, ns.connection());
     const missing = await planOn(ipAddressModule, { address: '10.1.1.1', dev: 'tunl0', state: 'absent', persistent: false }, testContext(root), conn);
     expect(missing.state).toMatchObject({ device: false, addresses: [] });
     expect(missing.changes).toEqual([]);
