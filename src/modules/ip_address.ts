@@ -1,7 +1,7 @@
 import type { Change, Module, ModuleContext, Step } from '../types.js';
 import { sh } from '../transport/quote.js';
 import { formatIp, parseCidr } from '../lvs/model/net.js';
-import { deviceLines, parseUnitState, planUnitAbsent, planUnitPresent, renderUnit, unitName, unitProbeScript, type UnitState } from './netpersist.js';
+import { deviceBinding, parseUnitState, planUnitAbsent, planUnitPresent, renderUnit, unitName, unitProbeScript, type UnitState } from './netpersist.js';
 import { parseIpJson, sectionsOf } from './iproute.js';
 
 export interface IpAddressParams {
@@ -50,10 +50,12 @@ function replaceArgv(p: IpAddressParams): string[] {
 }
 
 export function addressUnit(p: IpAddressParams): string {
+  const dev = deviceBinding(p.dev);
   return renderUnit({
     description: `lvsible: address ${p.address} on ${p.dev}`,
     // After modules load so tunl0 (ipip) exists; before network.target so keepalived/ipvsadm find the address.
-    unitLines: ['Wants=network-pre.target', 'After=network-pre.target systemd-modules-load.service', 'Before=network.target', ...deviceLines(p.dev)],
+    unitLines: ['Wants=network-pre.target', 'After=network-pre.target systemd-modules-load.service', 'Before=network.target', ...dev.unitLines],
+    wantedBy: dev.wantedBy,
     exec: [...(p.up !== false ? [['/sbin/ip', 'link', 'set', 'dev', p.dev, 'up']] : []), ['/sbin/ip', ...replaceArgv(p)]],
   });
 }

@@ -11,15 +11,20 @@ import { atomicWriteSteps, failStep, fileProbeScript, parseFileState, sha256, ty
  * bounce links. A unit is the same on all of them, touches nothing the network stack owns, and sits at a known
  * point of boot (after modules load, so tunl0/ip_vs exist; before network.target, so keepalived and ipvsadm
  * start after it). `replace` keeps a re-run harmless.
+ *
+ * A unit that needs a device is also wanted by that device (`WantedBy=sys-subsystem-net-devices-eth1.device`):
+ * systemd starts it whenever the device appears, however late. Wanted by multi-user.target alone, it waits for
+ * the device with the default 90 s job timeout and then fails for good; the lab hit exactly that on a slow
+ * boot (udev started 60 s after systemd), leaving a director without its VIP. It also brings the address back
+ * when the device is re-created (a NIC re-plugged, `ipip` reloaded for tunl0).
  */
 
 export const UNIT_DIR = '/etc/systemd/system';
-const WANTS_DIR = `${UNIT_DIR}/multi-user.target.wants`;
 
 export interface UnitState {
   file: FileState;
-  /** Target of the multi-user.target.wants symlink, when there is one. */
-  wantedBy?: string;
+  /** Every `UNIT_DIR/<unit>.wants/<name>` symlink: the wanting unit -> the link's target. */
+  wantedBy: Record<string, string>;
 }
 
 /** Unit names allow [A-Za-z0-9:_.\\-]; we keep it readable: `lvsible-addr-lo-10.0.0.1_32.service`. */
@@ -41,6 +46,8 @@ export interface UnitSpec {
   unitLines: string[];
   /** argv lists, one ExecStart= each. Words must be plain tokens (validated params): no quoting needed. */
   exec: string[][];
+  /** Units that pull this one in (default multi-user.target): each gets a `.wants/` link when it is enabled. */
+  wantedBy?: string[];
 }
 
 export function renderUnit(spec: UnitSpec): string {
@@ -56,26 +63,46 @@ export function renderUnit(spec: UnitSpec): string {
     ...spec.exec.map((argv) => `ExecStart=${argv.join(' ')}`),
     '',
     '[Install]',
-    'WantedBy=multi-user.target',
+    `WantedBy=${(spec.wantedBy ?? ['multi-user.target']).join(' ')}`,
     '',
   ].join('\n');
 }
 
-/** Ordering for a unit that needs `dev`: lo always exists; other devices are waited for (and bound to). */
-export function deviceLines(dev: string | undefined): string[] {
-  if (!dev || dev === 'lo') return [];
-  const unit = deviceUnit(dev);
-  return [`BindsTo=${unit}`, `After=${unit}`];
+/** The units a rendered unit's [Install] section names in WantedBy=: where its enable links go. */
+export function installTargets(content: string): string[] {
+  const install = content.slice(content.lastIndexOf('[Install]'));
+  return [...install.matchAll(/^WantedBy=(.*)$/gm)].flatMap((m) => m[1]!.trim().split(/\s+/)).filter(Boolean);
 }
 
+/**
+ * What a unit that needs `dev` adds to its spec: lo always exists; any other device is waited for, bound to
+ * (the unit stops when the device goes) and wanted by (the unit starts whenever the device appears).
+ */
+export function deviceBinding(dev: string | undefined): Pick<Required<UnitSpec>, 'unitLines' | 'wantedBy'> {
+  if (!dev || dev === 'lo') return { unitLines: [], wantedBy: ['multi-user.target'] };
+  const unit = deviceUnit(dev);
+  return { unitLines: [`BindsTo=${unit}`, `After=${unit}`], wantedBy: ['multi-user.target', unit] };
+}
+
+/** The unit file, then every enable link of it in any `.wants/` directory (one line each). */
 export function unitProbeScript(ctx: ModuleContext, name: string, content?: string): string {
-  return `${fileProbeScript(`${ctx.root}${UNIT_DIR}/${name}`, content === undefined ? undefined : sha256(content))}\nw=${sh`${`${ctx.root}${WANTS_DIR}/${name}`}`}; if [ -L "$w" ]; then echo "wanted-by $(readlink -- "$w")"; fi`;
+  return [
+    fileProbeScript(`${ctx.root}${UNIT_DIR}/${name}`, content === undefined ? undefined : sha256(content)),
+    `for w in ${sh`${`${ctx.root}${UNIT_DIR}`}`}/*.wants/${sh`${name}`}; do`,
+    '  [ -L "$w" ] || continue',
+    '  d=${w%/*}; d=${d##*/}',
+    '  echo "wanted-by ${d%.wants} $(readlink -- "$w")"',
+    'done',
+  ].join('\n');
 }
 
 export function parseUnitState(out: string): UnitState {
-  const m = /^wanted-by (.*)$/m.exec(out);
-  return { file: parseFileState(out), ...(m ? { wantedBy: m[1] } : {}) };
+  const wantedBy: Record<string, string> = {};
+  for (const m of out.matchAll(/^wanted-by (\S+) (.*)$/gm)) wantedBy[m[1]!] = m[2]!;
+  return { file: parseFileState(out), wantedBy };
 }
+
+const wantsLink = (ctx: ModuleContext, by: string, name: string) => `${ctx.root}${UNIT_DIR}/${by}.wants/${name}`;
 
 /** daemon-reload only on the live system: under a test/image root the running systemd is not the target's. */
 function reloadSteps(ctx: ModuleContext): Step[] {
@@ -87,17 +114,21 @@ function reloadSteps(ctx: ModuleContext): Step[] {
 export function planUnitPresent(ctx: ModuleContext, name: string, content: string, st: UnitState, what: string): Change[] {
   const path = `${ctx.root}${UNIT_DIR}/${name}`;
   const same = st.file.type === 'file' && st.file.sha256 === sha256(content);
-  const enabled = st.wantedBy === `${UNIT_DIR}/${name}`;
-  if (same && enabled) return [];
+  const targets = installTargets(content);
+  const missing = targets.filter((by) => st.wantedBy[by] !== `${UNIT_DIR}/${name}`);
+  // Links the unit no longer asks for (an older lvsible's, or one made by hand) would keep pulling it in.
+  const stale = Object.keys(st.wantedBy).filter((by) => !targets.includes(by));
+  if (same && !missing.length && !stale.length) return [];
   if (!ctx.facts.hasSystemd) {
     return [{ summary: `cannot persist ${what}: no systemd on ${ctx.host}`, steps: [failStep(`${ctx.host} has no systemd: set persistent: false for ${what}`)] }];
   }
   const steps: Step[] = [];
   if (!same) steps.push(...atomicWriteSteps(path, content, { mode: '0644', owner: '0', group: '0', createDirs: true }));
-  if (!enabled) {
-    const link = `${ctx.root}${WANTS_DIR}/${name}`;
-    steps.push({ cmd: sh`mkdir -p -- ${`${ctx.root}${WANTS_DIR}`} && ln -sfn -- ${`${UNIT_DIR}/${name}`} ${link}`, label: `enable ${name}` });
+  for (const by of missing) {
+    const link = wantsLink(ctx, by, name);
+    steps.push({ cmd: sh`mkdir -p -- ${`${ctx.root}${UNIT_DIR}/${by}.wants`} && ln -sfn -- ${`${UNIT_DIR}/${name}`} ${link}`, label: `enable ${name} (wanted by ${by})` });
   }
+  if (stale.length) steps.push({ cmd: sh`rm -f -- ${stale.map((by) => wantsLink(ctx, by, name))}`, label: `unlink ${name} from ${stale.join(', ')}` });
   steps.push(...reloadSteps(ctx));
   const verb = st.file.type === 'absent' ? 'install' : !same ? 'update' : 'enable';
   return [{ summary: `${verb} boot unit ${name} for ${what}`, before: same ? undefined : st.file.content?.toString('utf8') ?? '', after: same ? undefined : content, diffName: path, steps }];
@@ -105,8 +136,8 @@ export function planUnitPresent(ctx: ModuleContext, name: string, content: strin
 
 /** Unit file and its wants link removed, or [] when neither exists. */
 export function planUnitAbsent(ctx: ModuleContext, name: string, st: UnitState, what: string): Change[] {
-  if (st.file.type === 'absent' && st.wantedBy === undefined) return [];
+  const links = Object.keys(st.wantedBy).map((by) => wantsLink(ctx, by, name));
+  if (st.file.type === 'absent' && !links.length) return [];
   const path = `${ctx.root}${UNIT_DIR}/${name}`;
-  const link = `${ctx.root}${WANTS_DIR}/${name}`;
-  return [{ summary: `remove boot unit ${name} for ${what}`, steps: [{ cmd: sh`rm -f -- ${link} ${path}` }, ...reloadSteps(ctx)] }];
+  return [{ summary: `remove boot unit ${name} for ${what}`, steps: [{ cmd: sh`rm -f -- ${links} ${path}` }, ...reloadSteps(ctx)] }];
 }

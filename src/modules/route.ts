@@ -1,7 +1,7 @@
 import type { Change, Module, ModuleContext } from '../types.js';
 import { sh } from '../transport/quote.js';
 import { formatIp, networkOf, parseCidr, parseIp } from '../lvs/model/net.js';
-import { deviceLines, parseUnitState, planUnitAbsent, planUnitPresent, renderUnit, unitName, unitProbeScript, type UnitState } from './netpersist.js';
+import { deviceBinding, parseUnitState, planUnitAbsent, planUnitPresent, renderUnit, unitName, unitProbeScript, type UnitState } from './netpersist.js';
 import { parseIpJson, sectionsOf } from './iproute.js';
 import { DEV_PATTERN } from './ip_address.js';
 
@@ -57,10 +57,12 @@ const describeRoute = (p: RouteParams) =>
 const unitFor = (p: RouteParams) => unitName('route', tableOf(p), p.dest, String(metricOf(p)));
 
 export function routeUnit(p: RouteParams): string {
+  const dev = deviceBinding(p.dev);
   return renderUnit({
     description: `lvsible: route ${describeRoute(p)}`,
     // A gateway must be on a configured subnet before the kernel accepts the route: wait for the network.
-    unitLines: ['Wants=network-online.target', 'After=network-online.target', ...deviceLines(p.dev)],
+    unitLines: ['Wants=network-online.target', 'After=network-online.target', ...dev.unitLines],
+    wantedBy: dev.wantedBy,
     exec: [['/sbin/ip', `-${familyOf(p)}`, 'route', 'replace', ...routeArgv(p)]],
   });
 }

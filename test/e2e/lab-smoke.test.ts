@@ -101,6 +101,21 @@ describe('lab smoke', () => {
     for (const [host, s] of Object.entries(rows)) expect({ host, ...s }).toMatchObject({ host, changed: 0, failed: 0, unreachable: 0 });
   }, 600_000);
 
+  it('a boot unit follows its device: when dummy0 is re-created, systemd puts the address back by itself', async () => {
+    expect(await on('client', 'ip -o addr show dev dummy0')).toContain('inet 192.0.2.77/32');
+    const unit = 'lvsible-addr-dummy0-192.0.2.77_32.service';
+    expect(await on('client', `sudo systemctl is-active ${unit}`)).toBe('active');
+    // Deleting the device stops the unit (BindsTo=); adding it again must start it (WantedBy= the device).
+    expect(await on('client', 'sudo ip link del dummy0 && sudo ip link add dummy0 type dummy && echo re-created')).toBe('re-created');
+    let addr = '';
+    for (let i = 0; i < 30 && !addr.includes('192.0.2.77'); i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      addr = await on('client', 'ip -o addr show dev dummy0');
+    }
+    expect(addr).toContain('inet 192.0.2.77/32');
+    expect(await on('client', `sudo systemctl is-active ${unit}`)).toBe('active');
+  }, 180_000);
+
   it('lab down (through the CLI) stops every VM and the proxy and closes every port', async () => {
     const pids = [...up.state.vms.map((v) => v.pid), up.state.proxy.pid];
     const ports = [...up.state.vms.map((v) => v.sshPort), up.state.proxy.port];

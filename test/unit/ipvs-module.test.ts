@@ -67,7 +67,7 @@ const CONVERGED_PROBE = `@save 0
 
 /** The probe's view of a timeouts unit that is installed and enabled, as on a converged director. */
 const unitProbe = (t = params.timeouts!) =>
-  `@tunit\ntype file\nstat 644 0 0 200 root root\nsha256 ${sha256(timeoutsUnitText(t))}\nwanted-by /etc/systemd/system/${TIMEOUTS_UNIT}\n`;
+  `@tunit\ntype file\nstat 644 0 0 200 root root\nsha256 ${sha256(timeoutsUnitText(t))}\nwanted-by multi-user.target /etc/systemd/system/${TIMEOUTS_UNIT}\n`;
 
 const ctxFor = (root: string, facts: HostFacts = debianFacts) => testContext(root, { facts });
 const norm = (p: IpvsParams, root = '/nonexistent') => ipvs.normalize!(p, ctxFor(root));

@@ -53,10 +53,10 @@ describe('ip_address plan (noop rows)', () => {
   it('persistent: identical unit file + wants link plans []', () => {
     const p = norm({ address: '192.0.2.10/32', dev: 'lo' });
     const unit = addressUnit(p);
-    const st: IpAddressState = { ...lo, unit: { file: { type: 'file', sha256: sha256(unit) }, wantedBy: '/etc/systemd/system/lvsible-addr-lo-192.0.2.10_32.service' } };
+    const st: IpAddressState = { ...lo, unit: { file: { type: 'file', sha256: sha256(unit) }, wantedBy: { 'multi-user.target': '/etc/systemd/system/lvsible-addr-lo-192.0.2.10_32.service' } } };
     expect(ipAddressModule.plan(p, st, ctx)).toEqual([]);
     // Not enabled: one change, which only links (no rewrite).
-    const notEnabled = ipAddressModule.plan(p, { ...st, unit: { file: st.unit.file } }, ctx);
+    const notEnabled = ipAddressModule.plan(p, { ...st, unit: { file: st.unit.file, wantedBy: {} } }, ctx);
     expect(notEnabled).toHaveLength(1);
     expect(notEnabled[0]!.summary).toMatch(/^enable boot unit/);
     expect(notEnabled[0]!.steps.some((s) => s.stdin !== undefined)).toBe(false);
@@ -78,6 +78,11 @@ describe('ip_address plan (noop rows)', () => {
     expect(unit).toContain('WantedBy=multi-user.target');
     expect(addressUnit(norm({ address: '10.1.1.1', dev: 'br-lan' }))).toContain('sys-subsystem-net-devices-br\\x2dlan.device');
     expect(addressUnit(norm({ address: '10.1.1.1', dev: 'lo' }))).not.toContain('BindsTo');
+  });
+
+  it('a unit on a device is also wanted by the device, so it starts whenever the device appears', () => {
+    expect(addressUnit(norm({ address: '10.1.1.1', dev: 'tunl0' }))).toMatch(/^WantedBy=multi-user\.target sys-subsystem-net-devices-tunl0\.device$/m);
+    expect(addressUnit(norm({ address: '10.1.1.1', dev: 'lo' }))).toMatch(/^WantedBy=multi-user\.target$/m);
   });
 
   it('a malformed address is refused before connecting', () => {
@@ -138,6 +143,35 @@ describe('ip_address converge in a network namespace', () => {
     expect(gone.second).toEqual([]);
     expect(existsSync(unitPath)).toBe(false);
     expect(ns.run('ip -o addr show dev lo')).not.toContain('192.0.2.10');
+  });
+
+  it('a unit on a device: enabled for multi-user.target and the device; an older single link is completed; absent removes every link', async () => {
+    const c = testContext(root);
+    const params: IpAddressParams = { address: '10.9.0.30/32', dev: 'v0' };
+    const name = 'lvsible-addr-v0-10.9.0.30_32.service';
+    const wants = (by: string) => `${root}/etc/systemd/system/${by}.wants/${name}`;
+    const { first, second } = await converge(ipAddressModule, params, c, ns.connection());
+    expect(first.map((x) => x.summary)).toEqual(['add 10.9.0.30/32 to v0', `install boot unit ${name} for 10.9.0.30/32 on v0`]);
+    expect(second).toEqual([]);
+    for (const by of ['multi-user.target', 'sys-subsystem-net-devices-v0.device']) expect(readlinkSync(wants(by))).toBe(`/etc/systemd/system/${name}`);
+
+    // As an earlier lvsible left it: the unit wanted by multi-user.target only. The read sees the missing link.
+    rmSync(wants('sys-subsystem-net-devices-v0.device'));
+    const again = await converge(ipAddressModule, params, c, ns.connection());
+    expect(again.first.map((x) => x.summary)).toEqual([`enable boot unit ${name} for 10.9.0.30/32 on v0`]);
+    expect(again.second).toEqual([]);
+    expect(readlinkSync(wants('sys-subsystem-net-devices-v0.device'))).toBe(`/etc/systemd/system/${name}`);
+
+    // A link the unit no longer asks for (made by hand, or by an older version) is removed: it would pull the unit in.
+    execFileSync('sh', ['-c', `mkdir -p ${root}/etc/systemd/system/network.target.wants && ln -s /etc/systemd/system/${name} ${wants('network.target')}`]);
+    const stale = await converge(ipAddressModule, params, c, ns.connection());
+    expect(stale.first.map((x) => x.summary)).toEqual([`enable boot unit ${name} for 10.9.0.30/32 on v0`]);
+    expect(existsSync(wants('network.target'))).toBe(false);
+
+    const gone = await converge(ipAddressModule, { ...params, state: 'absent' }, c, ns.connection());
+    expect(gone.second).toEqual([]);
+    for (const by of ['multi-user.target', 'sys-subsystem-net-devices-v0.device']) expect(existsSync(wants(by))).toBe(false);
+    expect(existsSync(`${root}/etc/systemd/system/${name}`)).toBe(false);
   });
 
   it('a missing device is never asked for by name (the kernel would load the module aliased to it)', async () => {
