@@ -4,10 +4,11 @@ import { ExitCode } from '../errors.js';
 import { runProbe } from '../engine/probe.js';
 import { Redactor } from '../engine/redact.js';
 import { connector } from '../engine/connect.js';
-import { compareTables, describeService, formatAddrPort, formatDrift, liveProbeScript, normalizeService, parseLive, verifyDirectorOffline, type Drift } from '../lvs/ipvs/index.js';
+import { compareTables, describeService, formatAddrPort, formatDrift, normalizeService, verifyDirectorOffline, type Drift } from '../lvs/ipvs/index.js';
 import type { IpvsTable } from '../lvs/ipvs/types.js';
 import { desiredTable, hostView, type ClusterModel } from '../lvs/model/index.js';
-import { compareRealserver, realserverProbe, type Finding, type RealserverExpectation } from '../lvs/verify/realserver.js';
+import { addressProbe, compareVrrpPlacement, directorNetExpectation, directorProbe, vrrpSettleSeconds } from '../lvs/verify/director.js';
+import { compareRealserver, realserverProbe, type Finding, type RealserverExpectation, type RealserverState } from '../lvs/verify/realserver.js';
 import { palette, wantsColor } from '../report/format.js';
 import { checkInventoryExists, LAB_INVENTORY } from './common.js';
 import { openInventory, type OpenedInventory } from './inventory-view.js';
@@ -20,6 +21,8 @@ interface DirectorReport {
   /** ip_vs is not in the kernel (read without loading it): every declared service is missing. */
   unloaded?: true;
   drift: Drift[];
+  /** Static VIPs on their devices, ip_forward for NAT. */
+  findings: Finding[];
 }
 interface RealserverReport {
   host: string;
@@ -30,9 +33,11 @@ interface RealserverReport {
 const becomes = (vars: Vars) => ['true', 'yes', '1'].includes(String(vars.ansible_become ?? '').toLowerCase());
 
 /**
- * Read every director's IPVS table and every realserver's VIPs and ARP settings, and compare them with the
- * model: the same parser and the same comparison as `plan`, so verify passes exactly when nothing drifted.
- * One round trip per host. Returns true when anything drifted (or could not be read).
+ * Read every director's IPVS table, VIPs and ip_forward, and every realserver's VIPs and ARP settings, and
+ * compare them with the model: the same parser and the same comparison as `plan`, so verify passes exactly
+ * when nothing drifted. Each VRRP address must be held by exactly one director of its instance.
+ * One round trip per host; directors are read again (bounded) only while a VRRP election is unsettled.
+ * Returns true when anything drifted (or could not be read).
  */
 export async function verifyCluster(
   opened: OpenedInventory,
@@ -53,18 +58,31 @@ export async function verifyCluster(
   };
   const rsHosts = [...new Set(model.virtual_services.flatMap((s) => s.realservers.map((r) => r.host)).filter((h): h is string => !!h))];
 
+  const nets = new Map<string, RealserverState>();
   const directors = await Promise.all(
     pick(model.directors).map(async (host): Promise<DirectorReport> => {
       const desired = desiredTable(model, host);
+      const exp = directorNetExpectation(model, host);
       try {
-        const live = await probeHost(host, { script: liveProbeScript(), parse: parseLive });
-        if (!live.available) return { host, desired, drift: [], error: live.error };
-        return { host, desired, actual: live.table, ...(live.loaded === false ? { unloaded: true as const } : {}), drift: compareTables(desired, live.table) };
+        const { live, net } = await probeHost(host, directorProbe(exp));
+        nets.set(host, net);
+        const findings = compareRealserver(host, exp, net);
+        if (!live.available) return { host, desired, drift: [], findings, error: live.error };
+        return { host, desired, actual: live.table, ...(live.loaded === false ? { unloaded: true as const } : {}), drift: compareTables(desired, live.table), findings };
       } catch (e) {
-        return { host, desired, drift: [], error: (e as Error).message };
+        return { host, desired, drift: [], findings: [], error: (e as Error).message };
       }
     }),
   );
+  // A VIP held by none or by two is what an election looks like while it runs (right after keepalived
+  // starts or reloads, a MASTER spends 3 adverts in BACKUP): read the addresses again before calling it drift.
+  let vrrp = compareVrrpPlacement(model, nets);
+  for (let round = 0; round < 2 && vrrp.some((f) => !f.ok); round++) {
+    await new Promise((r) => setTimeout(r, vrrpSettleSeconds(model) * 1000));
+    const unsettled = new Set(model.vrrp_instances.filter((v) => vrrp.some((f) => !f.ok && f.subject.endsWith(`(${v.name})`))).flatMap((v) => v.members.map((m) => m.host)));
+    await Promise.all([...unsettled].map(async (h) => nets.set(h, await probeHost(h, addressProbe()).catch(() => nets.get(h)!))));
+    vrrp = compareVrrpPlacement(model, nets);
+  }
   const realservers = await Promise.all(
     pick(rsHosts).map(async (host): Promise<RealserverReport> => {
       const exp = hostView(model, host).lvs_realserver as RealserverExpectation;
@@ -75,15 +93,19 @@ export async function verifyCluster(
       }
     }),
   );
-  const drifted = directors.some((d) => d.error || d.drift.length) || realservers.some((r) => r.error || r.findings.some((f) => !f.ok));
-  const report = opts.redactor.deep({ drift: drifted, directors: directors.map(({ actual: _a, desired: _d, ...d }) => d), realservers });
-  return { drift: drifted, report, text: opts.redactor.text(renderReport(directors, realservers, drifted)) };
+  const drifted =
+    directors.some((d) => d.error || d.drift.length || d.findings.some((f) => !f.ok)) ||
+    vrrp.some((f) => !f.ok) ||
+    realservers.some((r) => r.error || r.findings.some((f) => !f.ok));
+  const report = opts.redactor.deep({ drift: drifted, directors: directors.map(({ actual: _a, desired: _d, ...d }) => d), vrrp, realservers });
+  return { drift: drifted, report, text: opts.redactor.text(renderReport(directors, vrrp, realservers, drifted)) };
 }
 
-function renderReport(directors: DirectorReport[], realservers: RealserverReport[], drifted: boolean): string {
+function renderReport(directors: DirectorReport[], vrrp: Finding[], realservers: RealserverReport[], drifted: boolean): string {
   const p = palette(wantsColor(process.stdout));
   const ok = p.green('✓');
   const bad = p.red('✗');
+  const finding = (f: Finding) => `  ${f.ok ? ok : bad} ${f.subject}: ${f.ok ? f.got : `want ${f.want}, got ${f.got}`}`;
   const lines: string[] = ['', p.bold('VERIFY '.padEnd(72, '*'))];
   for (const d of directors) {
     const note = d.error ? `  ${bad} cannot read IPVS: ${d.error}` : d.unloaded && d.desired.services.length ? `  ${bad} ip_vs is not loaded: no virtual service is live` : '';
@@ -107,12 +129,12 @@ function renderReport(directors: DirectorReport[], realservers: RealserverReport
     for (const x of d.drift.filter((x) => !d.desired.services.some((s) => describeService(normalizeService(s)) === x.service))) {
       lines.push(`  ${bad} ${formatDrift(x)}`);
     }
+    lines.push(...d.findings.map(finding));
   }
+  if (vrrp.length) lines.push('keepalived', ...vrrp.map(finding));
   for (const r of realservers) {
     lines.push(`realserver ${p.bold(r.host)}${r.error ? `  ${bad} cannot read: ${r.error}` : ''}`);
-    for (const f of r.findings) {
-      lines.push(`  ${f.ok ? ok : bad} ${f.subject}: ${f.ok ? f.got : `want ${f.want}, got ${f.got}`}`);
-    }
+    lines.push(...r.findings.map(finding));
   }
   lines.push('', drifted ? p.red('drift: the live cluster differs from the model') : p.green('verified: the live cluster matches the model'), '');
   return lines.join('\n');

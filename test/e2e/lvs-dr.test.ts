@@ -52,12 +52,29 @@ describe('DR through one director, IPVS programmed by lvsible', () => {
     expect((await lab.on('dir1', 'sudo ipvsadm -Ln')).stdout).toMatch(/->\s+198\.51\.100\.21:80\s+Route/);
     // Not in the rules file: the boot unit set them again (the kernel would say 900 120 300).
     expect((await lab.on('dir1', 'sudo ipvsadm -Ln --timeout')).stdout).toMatch(/^Timeout \(tcp tcpfin udp\): 3600 60 120$/m);
+    // Every boot unit of lvsible started (the VIP's unit on dir1 once timed out waiting for eth1 on a slow boot).
+    for (const vm of ['dir1', 'rs-dr']) {
+      expect((await lab.on(vm, "sudo systemctl list-units --failed --plain --no-legend 'lvsible-*'")).stdout.trim(), vm).toBe('');
+    }
     const v = await lab.lvsible('verify', ...lab.inv(join(example, 'inventory')));
     expect(v.code, v.all).toBe(0);
+    expect(v.stdout).toMatch(/✓ VIP 198\.51\.100\.10\/32: on eth1/);
     expect(await lab.requests(5)).toEqual({ 'rs-dr': 5 });
     const p = await lab.lvsible('plan', ...lab.inv(join(example, 'inventory')), site);
     expect(p.code, p.all).toBe(0);
   }, 1_500_000);
+
+  it('a director that lost its VIP is drift (its table alone looks perfect); apply puts the VIP back', async () => {
+    await lab.on('dir1', `sudo ip addr del ${VIP}/32 dev eth1`);
+    const v = await lab.lvsible('verify', ...lab.inv(join(example, 'inventory')));
+    expect(v.code, v.all).toBe(3);
+    expect(v.stdout).toMatch(/✗ VIP 198\.51\.100\.10\/32: want on eth1, got absent/);
+    expect(v.stdout).toMatch(/✓ TCP 198\.51\.100\.10:80 rr/);
+    const r = await lab.lvsible('apply', ...lab.inv(join(example, 'inventory')), site);
+    expect(r.code, r.all).toBe(0);
+    expect(recap(r.stdout).dir1!.changed).toBe(1);
+    expect(await lab.requests(3)).toEqual({ 'rs-dr': 3 });
+  }, 600_000);
 
   it('a realserver added then removed is programmed, then drained and deleted (no flush)', async () => {
     // The same cluster with the TUN realserver joining the service.

@@ -60,6 +60,10 @@ describe('mixed NAT+DR+TUN cluster with a keepalived pair, on the lab', () => {
     expect((await lab.on('dir2', 'ip -o addr show')).stdout).not.toContain(`${VIP}/`);
     const v = await lab.lvsible('verify', ...inv());
     expect(v.code, v.all).toBe(0);
+    // The pair's two VRRP addresses, each on exactly one director; and the NAT way back on both.
+    expect(v.stdout).toMatch(/✓ VIP 198\.51\.100\.10 \(VI_1\): held by dir1/);
+    expect(v.stdout).toMatch(/✓ VIP 192\.0\.2\.1 \(VI_1\): held by dir1/);
+    expect(v.stdout.match(/✓ net\.ipv4\.ip_forward: 1/g)).toHaveLength(2);
   }, 300_000);
 
   it('requests to the VIP are answered by the NAT, DR and TUN realservers', async () => {
@@ -103,5 +107,9 @@ describe('mixed NAT+DR+TUN cluster with a keepalived pair, on the lab', () => {
     expect((await lab.on('dir2', 'ip -o addr show')).stdout).toContain('192.0.2.1/');
     const counts = await lab.requests(30);
     expect(counts, JSON.stringify(counts)).toMatchObject(answeredByAll);
+    // verify follows the VIP to its new holder (and reports dir1, whose keepalived is stopped, as drift).
+    const v = await lab.lvsible('verify', ...inv());
+    expect(v.code, v.all).toBe(3);
+    expect(v.stdout).toMatch(/✓ VIP 198\.51\.100\.10 \(VI_1\): held by dir2/);
   }, 300_000);
 });

@@ -39,7 +39,7 @@ function emptyDirector() {
   };
 }
 
-function directorView(model: ClusterModel, host: string) {
+export function directorView(model: ClusterModel, host: string) {
   const table = desiredTable(model, host);
   const keepalived = usesKeepalived(model);
   const scheds = [...new Set(model.virtual_services.map((s) => s.scheduler))].sort();

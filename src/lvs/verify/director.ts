@@ -1,0 +1,73 @@
+import type { Probe } from '../../types.js';
+import { liveProbeScript, parseLive, type LiveIpvs } from '../ipvs/index.js';
+import { directorView, type ClusterModel } from '../model/index.js';
+import { parseRealserver, realserverProbe, type Finding, type RealserverExpectation, type RealserverState } from './realserver.js';
+
+/**
+ * A director is more than its IPVS table: the VIP must be on one of its devices or no packet for it arrives,
+ * and NAT replies are only routed back with ip_forward=1. A director that rebooted with its table restored but
+ * its VIP missing (the lab saw one: its address unit timed out waiting for eth1) answers nothing while its
+ * table looks perfect.
+ *
+ * What is checked where: a static VIP (no keepalived instance carries it) on its own director; a VRRP address
+ * across the instance's directors, where exactly one must hold it (none: the VIP is down; two: split brain).
+ */
+
+/** Static VIPs and ip_forward, as the director role applies them. */
+export function directorNetExpectation(model: ClusterModel, host: string): RealserverExpectation {
+  const d = directorView(model, host);
+  return {
+    addresses: d.vips.map((v) => ({ address: v.address, dev: v.dev })),
+    sysctls: d.needs_ip_forward ? [{ name: 'net.ipv4.ip_forward', value: '1' }] : [],
+  };
+}
+
+export interface DirectorState {
+  live: LiveIpvs;
+  net: RealserverState;
+}
+
+const NET_MARK = '@@lvsible-director-net';
+
+/** The IPVS table and the addresses/sysctls in one probe: still one round trip per director. */
+export function directorProbe(exp: RealserverExpectation): Probe<DirectorState> {
+  return {
+    script: [liveProbeScript(), `echo ${NET_MARK}`, realserverProbe(exp).script].join('\n'),
+    parse(out) {
+      const at = out.lastIndexOf(`${NET_MARK}\n`);
+      if (at < 0) throw new Error('the director probe stopped before reading its addresses');
+      return { live: parseLive(out.slice(0, at)), net: parseRealserver(out.slice(at + NET_MARK.length + 1)) };
+    },
+  };
+}
+
+/** Just the addresses: what a re-read during a VRRP election needs. */
+export const addressProbe = (): Probe<RealserverState> => realserverProbe({ addresses: [], sysctls: [] });
+
+/** Which hosts hold `address` (any prefix, any device). */
+function holders(address: string, nets: Map<string, RealserverState>, hosts: string[]): string[] {
+  return hosts.filter((h) => [...(nets.get(h)?.addresses.values() ?? [])].some((set) => [...set].some((cidr) => cidr.slice(0, cidr.lastIndexOf('/')) === address)));
+}
+
+/**
+ * One finding per VRRP address: held by exactly one of the instance's directors. An instance whose
+ * directors were not all read (--limit, an unreachable host) is not judged: who holds it cannot be known.
+ */
+export function compareVrrpPlacement(model: ClusterModel, nets: Map<string, RealserverState>): Finding[] {
+  const out: Finding[] = [];
+  for (const inst of model.vrrp_instances) {
+    const members = inst.members.map((m) => m.host);
+    if (!members.every((h) => nets.has(h))) continue;
+    for (const a of inst.addresses) {
+      const by = holders(a.address, nets, members);
+      const got = by.length === 0 ? 'held by no director: the VIP is down' : by.length === 1 ? `held by ${by[0]}` : `held by ${by.join(' and ')}: split brain`;
+      out.push({ host: by[0] ?? members[0]!, subject: `VIP ${a.address} (${inst.name})`, field: 'holder', want: `held by one of ${members.join(', ')}`, got, ok: by.length === 1 });
+    }
+  }
+  return out;
+}
+
+/** How long a VRRP election may take: keepalived declares the master down after 3 adverts plus skew. */
+export function vrrpSettleSeconds(model: ClusterModel): number {
+  return Math.max(0, ...model.vrrp_instances.map((v) => 3 * v.advert_int + 1));
+}
