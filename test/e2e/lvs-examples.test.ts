@@ -77,9 +77,10 @@ describe.each(examples)('examples/$name on the lab', ({ name, answers, hosts }) 
     expect(await ipvsLoaded()).toBe('absent');
     for (const h of hosts) {
       expect((await lab.on(h, 'ip -o addr show')).stdout, h).not.toContain(`${VIP}/`);
-      // No boot unit left behind (VIPs, routes, IPVS timeouts): the next boot brings nothing back. The lab
-      // image's own units (identity seed, HTTP responder) share the prefix and stay.
-      const units = await lab.on(h, "ls /etc/systemd/system | grep '^lvsible-' | grep -vx 'lvsible-seed.service\\|lvsible-http.service' || true");
+      // No boot unit left behind (VIPs, routes, IPVS timeouts), nor any of its enable links in a `.wants/`
+      // directory (multi-user.target's or a device's): the next boot brings nothing back. The lab image's own
+      // units (identity seed, HTTP responder) share the prefix and stay.
+      const units = await lab.on(h, "find /etc/systemd/system -name 'lvsible-*' ! -name lvsible-seed.service ! -name lvsible-http.service");
       expect(units.stdout.trim(), h).toBe('');
     }
     expect(await lab.requests(2)).toEqual({ FAILED: 2 });
