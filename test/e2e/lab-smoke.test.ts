@@ -101,16 +101,17 @@ describe('lab smoke', () => {
     for (const [host, s] of Object.entries(rows)) expect({ host, ...s }).toMatchObject({ host, changed: 0, failed: 0, unreachable: 0 });
   }, 600_000);
 
-  it('a boot unit follows its device: when dummy0 is re-created, systemd puts the address back by itself', async () => {
-    expect(await on('client', 'ip -o addr show dev dummy0')).toContain('inet 192.0.2.77/32');
-    const unit = 'lvsible-addr-dummy0-192.0.2.77_32.service';
-    expect(await on('client', `sudo systemctl is-active ${unit}`)).toBe('active');
-    // Deleting the device stops the unit (BindsTo=); adding it again must start it (WantedBy= the device).
-    expect(await on('client', 'sudo ip link del dummy0 && sudo ip link add dummy0 type dummy && echo re-created')).toBe('re-created');
+  it('a boot unit follows its device: when lvsdummy0 is re-created, systemd puts the address back by itself', async () => {
+    expect(await on('client', 'ip -o addr show dev lvsdummy0')).toContain('inet 192.0.2.77/32');
+    const unit = 'lvsible-addr-lvsdummy0-192.0.2.77_32.service';
+    // apply added the address live and only installed the unit (it runs at boot): nothing has started it yet.
+    expect(await on('client', `sudo systemctl is-active ${unit}`)).toBe('inactive');
+    // A new device, no address: only the unit being wanted by the device can bring it back.
+    expect(await on('client', 'sudo ip link del lvsdummy0 && sudo ip link add lvsdummy0 type dummy && echo re-created')).toBe('re-created');
     let addr = '';
     for (let i = 0; i < 30 && !addr.includes('192.0.2.77'); i++) {
       await new Promise((r) => setTimeout(r, 1000));
-      addr = await on('client', 'ip -o addr show dev dummy0');
+      addr = await on('client', 'ip -o addr show dev lvsdummy0');
     }
     expect(addr).toContain('inet 192.0.2.77/32');
     expect(await on('client', `sudo systemctl is-active ${unit}`)).toBe('active');
