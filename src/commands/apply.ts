@@ -5,9 +5,10 @@ import { connector } from '../engine/connect.js';
 import { Redactor } from '../engine/redact.js';
 import { createReporter } from '../report/index.js';
 import { checkInventoryExists, defaultInventory, parseExtraVars, splitList } from './common.js';
-import { openInventory } from './inventory-view.js';
+import { openInventory, type OpenedInventory } from './inventory-view.js';
 import { verifyCluster } from './verify.js';
 import type { HostKeyChecking } from '../transport/known-hosts.js';
+import type { Vars } from '../types.js';
 
 export interface ApplyFlags {
   inventory?: string[];
@@ -67,10 +68,14 @@ export async function applyCommand(playbookFile: string, flags: ApplyFlags, mode
   precheck(opts);
   const result = await runPlaybook(opts);
   let drift = false;
-  // `-e lvs_state=absent` tears the cluster down: comparing the hosts with the model would report all of it
-  // as drift (exit 3) after a removal that worked.
-  const removing = extraVars.lvs_state === 'absent';
-  if (removing && opened.cluster && !check) reporter.onEvent({ type: 'warning', message: 'verify skipped: lvs_state=absent removes the cluster the model declares' });
+  // lvs_state=absent tears (part of) the cluster down: comparing those hosts with the model would report the
+  // removal as drift (exit 3) after it worked.
+  const removed = opened.cluster ? hostsBeingRemoved(opened, extraVars, flags.limit) : [];
+  const removing = removed.length > 0;
+  if (removing && !check) {
+    const named = removed.length > 6 ? `${removed.slice(0, 6).join(', ')} and ${removed.length - 6} more` : removed.join(', ');
+    reporter.onEvent({ type: 'warning', message: `verify skipped: lvs_state=absent removes ${named} from the cluster the model declares` });
+  }
   // Verify only what converged: a failed or unreachable host already says what is wrong.
   const verify = !check && opened.cluster && !removing && flags.verify !== false && !result.failed.length && !result.unreachable.length;
   if (verify) {
@@ -89,4 +94,16 @@ export async function applyCommand(playbookFile: string, flags: ApplyFlags, mode
   if (drift) return ExitCode.drift;
   if (check && result.changed && (mode === 'plan' || flags.detailedExitcode)) return ExitCode.changesPending;
   return ExitCode.ok;
+}
+
+/**
+ * The cluster's hosts (within --limit) on which this run removes the cluster: `lvs_state` resolves to absent
+ * there, from `-e` (which wins, as in Ansible) or from the inventory (host_vars, group_vars).
+ */
+export function hostsBeingRemoved(opened: OpenedInventory, extraVars: Vars, limit?: string): string[] {
+  const model = opened.cluster;
+  if (!model) return [];
+  const allowed = limit ? new Set(opened.view.resolve(limit).hosts) : undefined;
+  const members = new Set([...model.directors, ...model.virtual_services.flatMap((s) => s.realservers.map((r) => r.host)).filter((h): h is string => !!h)]);
+  return [...members].filter((h) => (!allowed || allowed.has(h)) && String(extraVars.lvs_state ?? opened.view.hostVars(h).lvs_state ?? 'present') === 'absent');
 }
