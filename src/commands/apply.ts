@@ -7,6 +7,7 @@ import { createReporter } from '../report/index.js';
 import { checkInventoryExists, defaultInventory, parseExtraVars, splitList } from './common.js';
 import { openInventory, type OpenedInventory } from './inventory-view.js';
 import { verifyCluster } from './verify.js';
+import { realserverHosts } from '../lvs/model/index.js';
 import type { HostKeyChecking } from '../transport/known-hosts.js';
 import type { Vars } from '../types.js';
 
@@ -104,6 +105,6 @@ export function hostsBeingRemoved(opened: OpenedInventory, extraVars: Vars, limi
   const model = opened.cluster;
   if (!model) return [];
   const allowed = limit ? new Set(opened.view.resolve(limit).hosts) : undefined;
-  const members = new Set([...model.directors, ...model.virtual_services.flatMap((s) => s.realservers.map((r) => r.host)).filter((h): h is string => !!h)]);
+  const members = new Set([...model.directors, ...realserverHosts(model)]);
   return [...members].filter((h) => (!allowed || allowed.has(h)) && String(extraVars.lvs_state ?? opened.view.hostVars(h).lvs_state ?? 'present') === 'absent');
 }

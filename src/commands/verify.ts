@@ -6,7 +6,7 @@ import { Redactor } from '../engine/redact.js';
 import { connector } from '../engine/connect.js';
 import { compareTables, describeService, formatAddrPort, formatDrift, normalizeService, verifyDirectorOffline, type Drift } from '../lvs/ipvs/index.js';
 import type { IpvsTable } from '../lvs/ipvs/types.js';
-import { desiredTable, hostView, type ClusterModel } from '../lvs/model/index.js';
+import { desiredTable, hostView, realserverHosts, type ClusterModel } from '../lvs/model/index.js';
 import { addressProbe, compareVrrpPlacement, directorNetExpectation, directorProbe, vrrpSettleSeconds } from '../lvs/verify/director.js';
 import { compareRealserver, realserverProbe, type Finding, type RealserverExpectation, type RealserverState } from '../lvs/verify/realserver.js';
 import { palette, wantsColor } from '../report/format.js';
@@ -56,7 +56,6 @@ export async function verifyCluster(
       await conn.close();
     }
   };
-  const rsHosts = [...new Set(model.virtual_services.flatMap((s) => s.realservers.map((r) => r.host)).filter((h): h is string => !!h))];
 
   const nets = new Map<string, RealserverState>();
   const directors = await Promise.all(
@@ -84,7 +83,7 @@ export async function verifyCluster(
     vrrp = compareVrrpPlacement(model, nets);
   }
   const realservers = await Promise.all(
-    pick(rsHosts).map(async (host): Promise<RealserverReport> => {
+    pick(realserverHosts(model)).map(async (host): Promise<RealserverReport> => {
       const exp = hostView(model, host).lvs_realserver as RealserverExpectation;
       try {
         return { host, findings: compareRealserver(host, exp, await probeHost(host, realserverProbe(exp))) };

@@ -118,6 +118,11 @@ function realserverView(model: ClusterModel, host: string) {
 }
 
 /** Dynamic inventory groups; site playbooks order plays realservers -> lvs_backup -> lvs_master. */
+/** Every host that is a realserver of some virtual service, once each, in declaration order. */
+export function realserverHosts(model: ClusterModel): string[] {
+  return [...new Set(model.virtual_services.flatMap((s) => s.realservers.map((r) => r.host)).filter((h): h is string => h !== undefined))];
+}
+
 export function clusterGroups(model: ClusterModel): Record<string, string[]> {
   const uniq = (xs: (string | undefined)[]) => [...new Set(xs.filter((x): x is string => x !== undefined))];
   const all = model.virtual_services.flatMap((s) => s.realservers);
@@ -127,7 +132,7 @@ export function clusterGroups(model: ClusterModel): Record<string, string[]> {
     lvs_directors: [...model.directors],
     lvs_master: master,
     lvs_backup: model.directors.filter((d) => !master.includes(d)),
-    lvs_realservers: uniq(all.map((r) => r.host)),
+    lvs_realservers: realserverHosts(model),
     lvs_rs_nat: byMethod('nat'),
     lvs_rs_dr: byMethod('dr'),
     lvs_rs_tun: byMethod('tun'),
