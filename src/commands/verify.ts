@@ -78,7 +78,7 @@ export async function verifyCluster(
   let vrrp = compareVrrpPlacement(model, nets);
   for (let round = 0; round < 2 && vrrp.some((f) => !f.ok); round++) {
     await new Promise((r) => setTimeout(r, vrrpSettleSeconds(model) * 1000));
-    const unsettled = new Set(model.vrrp_instances.filter((v) => vrrp.some((f) => !f.ok && f.subject.endsWith(`(${v.name})`))).flatMap((v) => v.members.map((m) => m.host)));
+    const unsettled = new Set(model.vrrp_instances.filter((v) => vrrp.some((f) => !f.ok && f.instance === v.name)).flatMap((v) => v.members.map((m) => m.host)));
     await Promise.all([...unsettled].map(async (h) => nets.set(h, await probeHost(h, addressProbe()).catch(() => nets.get(h)!))));
     vrrp = compareVrrpPlacement(model, nets);
   }

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { Change, ModuleContext, Step } from '../types.js';
 import { sh } from '../transport/quote.js';
 import { atomicWriteSteps, failStep, fileProbeScript, parseFileState, sha256, type FileState } from './files.js';
@@ -126,7 +127,7 @@ export function planUnitPresent(ctx: ModuleContext, name: string, content: strin
   if (!same) steps.push(...atomicWriteSteps(path, content, { mode: '0644', owner: '0', group: '0', createDirs: true }));
   for (const by of missing) {
     const link = wantsLink(ctx, by, name);
-    steps.push({ cmd: sh`mkdir -p -- ${`${ctx.root}${UNIT_DIR}/${by}.wants`} && ln -sfn -- ${`${UNIT_DIR}/${name}`} ${link}`, label: `enable ${name} (wanted by ${by})` });
+    steps.push({ cmd: sh`mkdir -p -- ${posix.dirname(link)} && ln -sfn -- ${`${UNIT_DIR}/${name}`} ${link}`, label: `enable ${name} (wanted by ${by})` });
   }
   if (stale.length) steps.push({ cmd: sh`rm -f -- ${stale.map((by) => wantsLink(ctx, by, name))}`, label: `unlink ${name} from ${stale.join(', ')}` });
   steps.push(...reloadSteps(ctx));

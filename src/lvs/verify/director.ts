@@ -49,19 +49,24 @@ function holders(address: string, nets: Map<string, RealserverState>, hosts: str
   return hosts.filter((h) => [...(nets.get(h)?.addresses.values() ?? [])].some((set) => [...set].some((cidr) => cidr.slice(0, cidr.lastIndexOf('/')) === address)));
 }
 
+/** A finding about one VRRP address, with the instance it belongs to (whose members a re-read asks). */
+export interface VrrpFinding extends Finding {
+  instance: string;
+}
+
 /**
  * One finding per VRRP address: held by exactly one of the instance's directors. An instance whose
  * directors were not all read (--limit, an unreachable host) is not judged: who holds it cannot be known.
  */
-export function compareVrrpPlacement(model: ClusterModel, nets: Map<string, RealserverState>): Finding[] {
-  const out: Finding[] = [];
+export function compareVrrpPlacement(model: ClusterModel, nets: Map<string, RealserverState>): VrrpFinding[] {
+  const out: VrrpFinding[] = [];
   for (const inst of model.vrrp_instances) {
     const members = inst.members.map((m) => m.host);
     if (!members.every((h) => nets.has(h))) continue;
     for (const a of inst.addresses) {
       const by = holders(a.address, nets, members);
       const got = by.length === 0 ? 'held by no director: the VIP is down' : by.length === 1 ? `held by ${by[0]}` : `held by ${by.join(' and ')}: split brain`;
-      out.push({ host: by[0] ?? members[0]!, subject: `VIP ${a.address} (${inst.name})`, field: 'holder', want: `held by one of ${members.join(', ')}`, got, ok: by.length === 1 });
+      out.push({ instance: inst.name, host: by[0] ?? members[0]!, subject: `VIP ${a.address} (${inst.name})`, field: 'holder', want: `held by one of ${members.join(', ')}`, got, ok: by.length === 1 });
     }
   }
   return out;
