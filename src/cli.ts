@@ -7,6 +7,8 @@ import { schemaCommand } from './commands/schema.js';
 import { verifyCommand } from './commands/verify.js';
 import { ipvsadmParseCommand } from './commands/ipvsadm.js';
 import { registerLabCommands } from './lab/cli.js';
+import { withSecrets } from './config/secrets.js';
+import { Redactor } from './engine/redact.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -35,6 +37,8 @@ export function buildProgram(run: (p: Promise<number>) => void): Command {
     .description('Declarative provisioning of LVS/IPVS load balancer clusters over SSH')
     .version(pkg.version)
     .showHelpAfterError()
+    // commander prints its own errors (an unknown option quotes the argument, which may be `--password=...`).
+    .configureOutput({ outputError: (str, write) => write(new Redactor().error(str)) })
     .configureHelp({ sortSubcommands: false });
 
   runOptions(program.command('apply <playbook>').description('bring the hosts to the declared state, then verify the cluster'))
@@ -84,7 +88,12 @@ export function buildProgram(run: (p: Promise<number>) => void): Command {
 }
 
 /** The one place errors become exit codes and messages. */
-export async function main(argv: string[]): Promise<number> {
+export function main(argv: string[]): Promise<number> {
+  // One secret store per command: what the files and flags reveal as secret is masked in everything it prints.
+  return withSecrets(() => runMain(argv));
+}
+
+async function runMain(argv: string[]): Promise<number> {
   let pending: Promise<number> | undefined;
   const program = buildProgram((p) => (pending = p));
   program.exitOverride();
@@ -101,13 +110,14 @@ function report(e: unknown): number {
   if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
     return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? ExitCode.ok : ExitCode.error;
   }
+  const redact = new Redactor();
   if (e instanceof ConfigError) {
     const n = e.issues.length;
     process.stderr.write(`error: ${n} problem${n > 1 ? 's' : ''} in the input; nothing was changed and no host was contacted.\n`);
-    for (const i of e.issues) process.stderr.write(`  ${formatLocation(i)}: ${i.message}\n`);
+    for (const i of e.issues) process.stderr.write(`  ${redact.error(`${formatLocation(i)}: ${i.message}`)}\n`);
     return ExitCode.error;
   }
-  process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-  if (process.env.LVSIBLE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  process.stderr.write(`error: ${redact.error(e instanceof Error ? e.message : String(e))}\n`);
+  if (process.env.LVSIBLE_DEBUG && e instanceof Error) process.stderr.write(`${redact.error(e.stack ?? '')}\n`);
   return ExitCode.error;
 }

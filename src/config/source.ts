@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
+import { currentSecrets, secretTag } from './secrets.js';
 
 export type PathSegment = string | number;
 
@@ -16,15 +17,21 @@ export function parseYaml(text: string, file: string): SourceDoc {
   const lineCounter = new LineCounter();
   // YAML 1.1, as Ansible reads it (PyYAML): `become: yes` is true and `mode: 0644` is octal, so existing
   // playbooks and inventories mean the same thing here.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, version: '1.1' });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, version: '1.1', customTags: [secretTag] });
   const issues: ConfigIssue[] = doc.errors.map((e) => {
     const pos = lineCounter.linePos(e.pos[0]);
     return { file, line: pos.line, col: pos.col, message: `YAML syntax: ${e.message.split('\n')[0]}` };
   });
-  if (issues.length) throw new ConfigError(issues);
+  // Secrets are recorded before anything can fail on them (docs/secrets.md), from the text when it did not parse.
+  if (issues.length) {
+    currentSecrets().collectFromText(text);
+    throw new ConfigError(issues);
+  }
+  const data = doc.toJS({ maxAliasCount: 1000 }) ?? null;
+  currentSecrets().collect(data);
   return {
     file,
-    data: doc.toJS({ maxAliasCount: 1000 }) ?? null,
+    data,
     locate: (path) => locateIn(doc, lineCounter, path),
   };
 }

@@ -28,6 +28,8 @@ export interface TaskEvent {
   item?: string;
   /** Module output worth showing (debug's msg, a command's stdout). */
   output?: string;
+  /** `no_log: true`: reporters show that the task ran and how it ended, nothing of what it did (src/report/censor.ts). */
+  noLog?: boolean;
 }
 
 export type EngineEvent =

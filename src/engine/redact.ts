@@ -1,36 +1,141 @@
+import { currentSecrets, isSecretName, MIN_SECRET_LENGTH, SecretStore } from '../config/secrets.js';
+import { quote } from '../transport/quote.js';
+
 /**
- * Secrets never leave the engine in clear: every event passes through one Redactor that knows the secret
- * values of this run (connection passwords, become passwords, auth_pass, no_log parameters).
+ * Secrets never leave lvsible in clear: events, reporter output and error messages pass through a Redactor
+ * that knows the secret values of this run (docs/secrets.md says which). It masks every form in which lvsible
+ * itself may print a value: as is, shell-quoted, JSON-escaped, backslash-escaped, base64, URL-encoded, and
+ * line by line.
  */
 export const MASK = '********';
 
-/** Variable names whose values are treated as secrets wherever they appear. */
-export const SECRET_NAME = /(^|_)(pass|password|passwd|passphrase|secret|token|auth_pass|become_pass)($|_)/i;
+const b64 = (b: Buffer) => b.toString('base64');
+
+/**
+ * The base64 of `s` as it appears inside the base64 of a longer text: one form per alignment (0, 1 or 2
+ * bytes before it), keeping only the characters that depend on `s` alone.
+ */
+function base64Forms(s: string): string[] {
+  const bytes = Buffer.from(s);
+  const out = [b64(bytes), b64(bytes).replace(/=+$/, '')];
+  for (const k of [0, 1, 2]) {
+    const enc = b64(Buffer.concat([Buffer.alloc(k), bytes]));
+    const inner = enc.slice(Math.ceil((8 * k) / 6), Math.floor((8 * (k + bytes.length)) / 6));
+    // Under six characters an alignment form is as likely to be ordinary text as the secret.
+    if (inner.length >= 6) out.push(inner, inner.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return out;
+}
+
+/** Every text that stands for `s` in something lvsible prints. */
+export function secretForms(s: string): string[] {
+  const forms = new Set<string>();
+  const each = (v: string) => {
+    // How a shell command line may hold it: as is, quote()d (and its inner '\'' form), backslash-escaped
+    // inside double quotes or word by word (printf %q).
+    const shell = [v, quote(v), v.replace(/'/g, `'\\''`), v.replace(/["\\$`]/g, '\\$&'), v.replace(/[^\w.,:/@%+=-]/g, '\\$&')];
+    for (const f of shell) {
+      // ... and each of those inside a JSON string, or a JSON string inside a JSON string (an error in --json).
+      forms.add(f);
+      forms.add(JSON.stringify(f).slice(1, -1));
+      forms.add(JSON.stringify(JSON.stringify(f)).slice(3, -3));
+    }
+    forms.add(encodeURIComponent(v));
+    forms.add(encodeURIComponent(v).replace(/%20/g, '+'));
+    forms.add(encodeURI(v));
+  };
+  each(s);
+  for (const f of base64Forms(s)) forms.add(f);
+  const lines = s.split(/\r?\n/).map((l) => l.trim());
+  if (lines.length > 1) for (const l of lines) if (l.length >= Math.max(MIN_SECRET_LENGTH, 4)) each(l);
+  return [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH && f !== MASK);
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A secret written as an assignment in an error text (`"db_password": "S3CRET`, `api_key=S3CRET`, `--password=x`),
+ * masked by its name: a parser error may quote a value that never loaded, so its value is not known.
+ */
+export function maskAssignments(text: string): string {
+  const re = /([A-Za-z_][\w-]*)(\\?["']?[ \t]*[:=][ \t]*)(\\?["']?)/g;
+  let out = '';
+  let from = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const [head, name, , quote] = m as unknown as [string, string, string, string];
+    if (!isSecretName(name) && !currentSecrets().names.has(name)) continue;
+    const start = m.index + head.length;
+    // Quoted: up to the closing quote (or the line's end, in a broken document); bare: up to a delimiter.
+    let end = quote ? text.indexOf(quote, start) : start;
+    if (quote && (end < 0 || text.slice(start, end).includes('\n'))) end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    if (!quote) while (end < text.length && !/[\s"'\\,}\]]/.test(text[end]!)) end++;
+    if (end === start || text.slice(start, end) === MASK) continue;
+    out += text.slice(from, start) + MASK;
+    from = end;
+    re.lastIndex = end;
+  }
+  return out + text.slice(from);
+}
 
 export class Redactor {
-  private secrets: string[] = [];
+  private built = -1;
+  private re: RegExp | null = null;
+
+  /** Redactors made inside one run (src/cli.ts withSecrets) share its store, so every output knows every secret. */
+  constructor(readonly store: SecretStore = currentSecrets()) {}
 
   add(value: unknown): void {
-    if (typeof value === 'number') value = String(value);
-    // Very short values would mask ordinary words ("1", "on"); no real secret is that short.
-    if (typeof value !== 'string' || value.length < 3 || this.secrets.includes(value)) return;
-    this.secrets.push(value);
-    this.secrets.sort((a, b) => b.length - a.length);
+    this.store.add(value);
   }
 
-  /** Add every value found under a secret-looking key, at any depth. */
-  addFromVars(vars: unknown, depth = 0): void {
-    if (!vars || typeof vars !== 'object' || depth > 8) return;
-    for (const [k, v] of Object.entries(vars)) {
-      if (SECRET_NAME.test(k) && (typeof v === 'string' || typeof v === 'number')) this.add(v);
-      else if (typeof v === 'object') this.addFromVars(v, depth + 1);
+  /** Values under secret names (and `lvsible_secrets` names), at any depth. */
+  addFromVars(vars: unknown): void {
+    this.store.collect(vars);
+  }
+
+  /**
+   * A host's resolved scope: its top-level secret variables, rendered (`db_password: "{{ vault_pw }}"` is
+   * recorded as the password, not as the template). Top level only: `groups` and `hostvars` are large.
+   */
+  addFromScope(vars: Record<string, unknown>): void {
+    for (const [k, v] of Object.entries(vars)) if (this.store.isSecret(k)) this.store.addLeaves(v);
+  }
+
+  /**
+   * The text a no_log task produced (stdout, stderr, msg, and their lines): secret for the rest of the run.
+   * Strings only: a return code or a count is not worth hiding and would mask ordinary numbers.
+   */
+  addOutputs(result: unknown): void {
+    const stack = [result];
+    for (let n = 0; stack.length && n < 10_000; n++) {
+      const x = stack.pop();
+      if (typeof x === 'string') this.store.add(x.trim());
+      else if (Array.isArray(x)) stack.push(...x);
+      else if (x && typeof x === 'object') stack.push(...Object.values(x));
     }
   }
 
+  private pattern(): RegExp | null {
+    if (this.built !== this.store.version) {
+      const forms = new Set<string>();
+      for (const s of this.store.values) for (const f of secretForms(s)) forms.add(f);
+      // Longest first: a form that contains another must be replaced whole.
+      const sorted = [...forms].sort((a, b) => b.length - a.length);
+      this.re = sorted.length ? new RegExp(sorted.map(escapeRe).join('|'), 'g') : null;
+      this.built = this.store.version;
+    }
+    return this.re;
+  }
+
   text(s: string): string {
-    let out = s;
-    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join(MASK);
-    return out;
+    const re = this.pattern();
+    return re ? s.replace(re, MASK) : s;
+  }
+
+  /** For error messages: known values, and anything written as `secret_name: value`. */
+  error(s: string): string {
+    return maskAssignments(this.text(s));
   }
 
   deep<T>(v: T): T {

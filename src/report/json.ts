@@ -1,4 +1,5 @@
 import type { EngineEvent, Recap, TaskEvent } from '../engine/events.js';
+import { safeEvents } from './censor.js';
 
 interface PlayDoc {
   name: string;
@@ -17,7 +18,7 @@ export class JsonReporter {
 
   constructor(private check: boolean, private write: (s: string) => void = (s) => process.stdout.write(s)) {}
 
-  onEvent = (e: EngineEvent): void => {
+  onEvent = safeEvents((e: EngineEvent): void => {
     const cur = this.plays[this.plays.length - 1];
     if (e.type === 'play') this.plays.push({ name: e.name, hosts: e.hosts, tasks: [], unreachable: [] });
     else if (e.type === 'task' && cur) {
@@ -30,7 +31,7 @@ export class JsonReporter {
       this.recap = e.recap;
       this.roundTrips = e.roundTrips;
     }
-  };
+  });
 
   async finish(): Promise<void> {
     const doc = {

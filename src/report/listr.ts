@@ -1,5 +1,6 @@
 import { Listr, type ListrTaskWrapper } from 'listr2';
 import type { EngineEvent } from '../engine/events.js';
+import { safeEvents } from './censor.js';
 import { PlainReporter, type ReporterOptions } from './plain.js';
 
 type Wrapper = ListrTaskWrapper<unknown, any, any>;
@@ -29,7 +30,7 @@ export class ListrReporter {
     this.plain = new PlainReporter({ ...opts, write: (s) => this.details.push(s) });
   }
 
-  onEvent = (e: EngineEvent): void => {
+  onEvent = safeEvents((e: EngineEvent): void => {
     switch (e.type) {
       case 'play':
         this.startPlay(e.name, e.hosts, e.check);
@@ -61,7 +62,7 @@ export class ListrReporter {
       default:
         this.plain.onEvent(e);
     }
-  };
+  });
 
   private title(host: string, title: string): void {
     const row = this.rows.get(host);

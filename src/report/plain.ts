@@ -1,4 +1,5 @@
 import type { EngineEvent, TaskEvent } from '../engine/events.js';
+import { safeEvents } from './censor.js';
 import { palette, recapLines, renderChange, type Palette } from './format.js';
 
 export interface ReporterOptions {
@@ -18,9 +19,9 @@ export class PlainReporter {
     this.write = opts.write ?? ((s) => process.stdout.write(s));
   }
 
-  onEvent = (e: EngineEvent): void => {
+  onEvent = safeEvents((e: EngineEvent): void => {
     for (const line of this.lines(e)) this.write(`${line}\n`);
-  };
+  });
 
   lines(e: EngineEvent): string[] {
     const p = this.p;
