@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import type { Change, ModuleContext, Step } from '../types.js';
 import { sh } from '../transport/quote.js';
 import { atomicWriteSteps, failStep, fileProbeScript, parseFileState, sha256, type FileState } from './files.js';
+import { execArg, GrammarError, mustFit, unitName as unitNameGrammar, unitText } from '../grammar/index.js';
 
 /**
  * Boot persistence for live network state (addresses, routes): one generated oneshot systemd unit per item,
@@ -51,20 +52,35 @@ export interface UnitSpec {
   wantedBy?: string[];
 }
 
+/**
+ * The unit text. Every value passes its systemd grammar (src/grammar/systemd.ts): a newline in a device name
+ * would otherwise start a new `ExecStart=` line of a unit that runs as root at every boot, and `%`/`$` would
+ * be expanded by systemd so that boot would run something else than the live change did.
+ */
 export function renderUnit(spec: UnitSpec): string {
+  const units = (field: string, names: string[]) => names.map((n, i) => mustFit(`${field}[${i}]`, n, unitNameGrammar)).join(' ');
+  const extra = spec.unitLines.map((line, i) => {
+    const m = /^([A-Za-z]+)=(.*)$/s.exec(line);
+    if (!m) throw new GrammarError(`unit line ${i}`, line, 'is not a Key=value line');
+    return `${m[1]}=${units(`${m[1]}`, m[2]!.split(' '))}`;
+  });
+  const exec = spec.exec.map((argv, i) => {
+    if (!argv.length) throw new GrammarError(`ExecStart[${i}]`, argv, 'is an empty command');
+    return `ExecStart=${argv.map((a, j) => mustFit(`ExecStart[${i}] argument ${j}`, a, (v) => execArg(v, { program: j === 0 }))).join(' ')}`;
+  });
   return [
     '# Managed by lvsible: changes here are overwritten.',
     '[Unit]',
-    `Description=${spec.description}`,
-    ...spec.unitLines,
+    `Description=${mustFit('Description', spec.description, unitText)}`,
+    ...extra,
     '',
     '[Service]',
     'Type=oneshot',
     'RemainAfterExit=yes',
-    ...spec.exec.map((argv) => `ExecStart=${argv.join(' ')}`),
+    ...exec,
     '',
     '[Install]',
-    `WantedBy=${(spec.wantedBy ?? ['multi-user.target']).join(' ')}`,
+    `WantedBy=${units('WantedBy', spec.wantedBy ?? ['multi-user.target'])}`,
     '',
   ].join('\n');
 }

@@ -9,6 +9,7 @@ import {
   rooted,
   writeFileStep,
 } from './util.js';
+import { mustFit, sysctlKey, sysctlValue } from '../grammar/index.js';
 
 export interface SysctlParams {
   name: string;
@@ -70,6 +71,10 @@ export function sameValue(a: string, b: string): boolean {
  * written when its value already matches), later duplicates are dropped since they would override it.
  */
 export function rewriteSysctlFile(content: string | undefined, name: string, value: string | undefined): string {
+  // The line lvsible writes must be one `key = value` line of sysctl.d(5), whatever the params held: a newline
+  // in the value would add a second key (kernel.core_pattern = |/bin/sh ... runs as root on the next crash).
+  mustFit('sysctl.name', name, sysctlKey);
+  if (value !== undefined) mustFit('sysctl.value', value, sysctlValue);
   const path = sysctlPath(name);
   const out: string[] = [];
   let placed = false;

@@ -1,6 +1,24 @@
 import { formatAddrPort, serviceKey, destKey } from './keys.js';
 import type { ServiceHead } from './parse-common.js';
 import type { Destination, IpvsTable, TunnelChecksum, VirtualService } from './types.js';
+import {
+  ipAddress, ipvsAddrPort, ipvsCount, ipvsFwmark, ipvsName, ipvsNetmask, ipvsSchedFlags, ipvsScheduler, ipvsWeight, ipvsWord,
+  first, mustFit, type Check,
+} from '../../grammar/index.js';
+
+/*
+ * Every value word passes its ipvsadm grammar (src/grammar/ipvsadm.ts) and the generic word rule (no blanks,
+ * no newline, no leading `-` or `#`): one line of the batch must stay one command, whatever a value holds.
+ * A refusal throws a GrammarError naming the service and field.
+ */
+const word = (check: Check): Check => (v) => first(() => ipvsWord(v), () => check(v));
+const where = (vs: ServiceHead) =>
+  vs.kind === 'fwmark' ? `ipvs service fwmark ${vs.fwmark}` : `ipvs service ${vs.kind} ${formatAddrPort(String(vs.address), String(vs.port))}`;
+const fit = (vs: ServiceHead, field: string, value: unknown, check: Check) => mustFit(`${where(vs)}: ${field}`, value, word(check));
+const addrPort = (vs: ServiceHead, field: string, address: string, port: number | undefined) => {
+  mustFit(`${where(vs)}: ${field} address`, address, word(ipAddress));
+  return fit(vs, field, formatAddrPort(address, port ?? 0), ipvsAddrPort);
+};
 
 /**
  * `ipvsadm -R` input. Each line is one ipvsadm invocation without the `ipvsadm` token; no comments (a `#` line
@@ -19,27 +37,30 @@ export type IpvsOp =
 /** `-t 10.0.0.1:80`, `-u [2001:db8::1]:53`, `--sctp-service ...`, `-f 7`, `-f 7 -6`. */
 export function serviceSelector(vs: ServiceHead): string[] {
   switch (vs.kind) {
-    case 'fwmark':
-      return vs.family === 'inet6' ? ['-f', String(vs.fwmark), '-6'] : ['-f', String(vs.fwmark)];
+    case 'fwmark': {
+      const mark = fit(vs, 'fwmark', vs.fwmark, ipvsFwmark);
+      return vs.family === 'inet6' ? ['-f', mark, '-6'] : ['-f', mark];
+    }
     case 'tcp':
-      return ['-t', formatAddrPort(vs.address ?? '', vs.port ?? 0)];
+      return ['-t', addrPort(vs, 'service', vs.address ?? '', vs.port)];
     case 'udp':
-      return ['-u', formatAddrPort(vs.address ?? '', vs.port ?? 0)];
+      return ['-u', addrPort(vs, 'service', vs.address ?? '', vs.port)];
     case 'sctp':
-      return ['--sctp-service', formatAddrPort(vs.address ?? '', vs.port ?? 0)];
+      return ['--sctp-service', addrPort(vs, 'service', vs.address ?? '', vs.port)];
   }
+  throw new Error(`ipvs service: unknown kind ${JSON.stringify((vs as ServiceHead).kind)}`);
 }
 
 /** Everything -A/-E set. Omitted options would be reset to defaults by -E, so nothing is left implicit. */
 export function serviceSpec(vs: VirtualService): string[] {
-  const out = ['-s', vs.scheduler];
+  const out = ['-s', fit(vs, 'scheduler', vs.scheduler, ipvsScheduler)];
   if (vs.persistence) {
-    out.push('-p', String(vs.persistence.timeout));
-    if (vs.persistence.netmask) out.push('-M', vs.persistence.netmask);
-    if (vs.pe) out.push('--pe', vs.pe);
+    out.push('-p', fit(vs, 'persistence timeout', vs.persistence.timeout, ipvsCount));
+    if (vs.persistence.netmask) out.push('-M', fit(vs, 'persistence netmask', vs.persistence.netmask, ipvsNetmask));
+    if (vs.pe) out.push('--pe', fit(vs, 'persistence engine', vs.pe, ipvsName));
   }
   if (vs.ops) out.push('-o');
-  if (vs.schedFlags.length) out.push('-b', vs.schedFlags.join(','));
+  if (vs.schedFlags.length) out.push('-b', fit(vs, 'scheduler flags', vs.schedFlags.join(','), ipvsSchedFlags));
   return out;
 }
 
@@ -47,14 +68,22 @@ const METHOD_FLAG = { nat: '-m', dr: '-g', tun: '-i', local: '-g' } as const;
 const CSUM_FLAG: Record<TunnelChecksum, string> = { nocsum: '--tun-nocsum', csum: '--tun-csum', remcsum: '--tun-remcsum' };
 
 /** Everything -a/-e set. `--tun-type` only when not plain ipip: ipvsadm < 1.31 refuses the option. */
-export function destSpec(d: Destination): string[] {
-  const out = ['-r', formatAddrPort(d.address, d.port), METHOD_FLAG[d.method], '-w', String(d.weight)];
-  if (d.upperThreshold) out.push('-x', String(d.upperThreshold));
-  if (d.lowerThreshold) out.push('-y', String(d.lowerThreshold));
+export function destSpec(d: Destination, vs?: ServiceHead): string[] {
+  const at: ServiceHead = vs ?? { kind: 'tcp', family: 'inet', address: '?', port: 0 };
+  const r = `realserver ${formatAddrPort(d.address, String(d.port))}`;
+  const method = METHOD_FLAG[d.method];
+  if (!method) throw new Error(`${where(at)}: ${r} method ${JSON.stringify(d.method)} is not nat, dr or tun`);
+  const out = ['-r', addrPort(at, r, d.address, d.port), method, '-w', fit(at, `${r} weight`, d.weight, ipvsWeight)];
+  if (d.upperThreshold) out.push('-x', fit(at, `${r} u_threshold`, d.upperThreshold, ipvsCount));
+  if (d.lowerThreshold) out.push('-y', fit(at, `${r} l_threshold`, d.lowerThreshold, ipvsCount));
   if (d.method === 'tun' && d.tunType && d.tunType !== 'ipip') {
-    out.push('--tun-type', d.tunType);
-    if (d.tunPort !== undefined) out.push('--tun-port', String(d.tunPort));
-    if (d.tunCsum) out.push(CSUM_FLAG[d.tunCsum]);
+    out.push('--tun-type', fit(at, `${r} tun_type`, d.tunType, ipvsName));
+    if (d.tunPort !== undefined) out.push('--tun-port', fit(at, `${r} tun_port`, d.tunPort, ipvsWeight));
+    if (d.tunCsum) {
+      const flag = CSUM_FLAG[d.tunCsum];
+      if (!flag) throw new Error(`${where(at)}: ${r} tun checksum ${JSON.stringify(d.tunCsum)} is not nocsum, csum or remcsum`);
+      out.push(flag);
+    }
   }
   return out;
 }
@@ -69,11 +98,11 @@ export function restoreLine(op: IpvsOp): string {
     case 'delete-service':
       return ['-D', ...sel].join(' ');
     case 'add-dest':
-      return ['-a', ...sel, ...destSpec(op.dest)].join(' ');
+      return ['-a', ...sel, ...destSpec(op.dest, op.service)].join(' ');
     case 'edit-dest':
-      return ['-e', ...sel, ...destSpec(op.dest)].join(' ');
+      return ['-e', ...sel, ...destSpec(op.dest, op.service)].join(' ');
     case 'delete-dest':
-      return ['-d', ...sel, '-r', formatAddrPort(op.dest.address, op.dest.port)].join(' ');
+      return ['-d', ...sel, '-r', addrPort(op.service, 'realserver', op.dest.address, op.dest.port)].join(' ');
   }
 }
 

@@ -1,0 +1,48 @@
+/**
+ * Names that are not file-specific: inventory host and group names, kernel modules and packages.
+ *
+ * Ansible itself takes almost any string as a host name: its YAML inventory accepts names with blanks,
+ * newlines, tabs, control characters, `#`, `:` and any Unicode (checked with ansible-core 2.14's
+ * `ansible-inventory --list`); only a `[` that is not a valid range fails to parse, and group names with
+ * characters other than letters, digits and `_` get a warning (TRANSFORM_INVALID_GROUP_CHARS). Its INI
+ * format splits at blanks, so there a blank can never be part of a name. lvsible writes host names into
+ * keepalived.conf (router_id) and messages, so it refuses blanks and control characters in any host or group
+ * name, wherever the inventory came from; everything else Ansible accepts stays accepted.
+ */
+import { controlChar, describeChar, first, type Reason } from './common.js';
+
+export function inventoryName(v: string): Reason {
+  if (!v) return 'is empty';
+  return first(
+    () => controlChar(v),
+    () => {
+      for (const c of v) if (/\s/u.test(c)) return `contains ${describeChar(c)} (host and group names cannot contain blanks)`;
+      return null;
+    },
+  );
+}
+
+/** modprobe names: letters, digits, `_` and `-` (which modprobe treats as the same). */
+export function kernelModuleName(v: string): Reason {
+  if (!v) return 'is empty';
+  if (v.startsWith('-')) return 'starts with "-" (modprobe would read it as an option)';
+  return /^[A-Za-z0-9_-]{1,55}$/.test(v) ? null : 'is not a kernel module name (letters, digits, _ and -)';
+}
+
+/**
+ * A package as apt or dnf take it: Debian/RPM name characters, optionally `=VERSION` (apt) or a version
+ * suffix (dnf), never starting with `-` (an option to the package manager) and never with blanks (a
+ * second package, or an option).
+ */
+export function packageName(v: string): Reason {
+  if (!v) return 'is empty';
+  return first(
+    () => controlChar(v),
+    () => (v.startsWith('-') ? 'starts with "-" (the package manager would read it as an option)' : null),
+    () => {
+      for (const c of v) if (!/[A-Za-z0-9+._:~=*@-]/.test(c)) return `contains ${describeChar(c)} (package names are letters, digits and + . _ : ~ = * @ -)`;
+      return null;
+    },
+    () => (/^[A-Za-z0-9]/.test(v) ? null : 'does not start with a letter or digit'),
+  );
+}
