@@ -10,6 +10,16 @@ import { quote } from '../transport/quote.js';
 export const MASK = '********';
 
 const b64 = (b: Buffer) => b.toString('base64');
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A pattern for `s` as a command splitter leaves it when the value itself was not quoted for the shell
+ * (`command: mysql -p{{ pw }}` with a quote in the password): its quote and backslash characters may be gone.
+ */
+export function looseForm(s: string): string | null {
+  if (!/['"\\]/.test(s) || s.replace(/['"\\]/g, '').length < 6) return null;
+  return [...s].map((c) => (`'"\\`.includes(c) ? `${escapeRe(c)}?` : escapeRe(c))).join('');
+}
 
 /**
  * The base64 of `s` as it appears inside the base64 of a longer text: one form per alignment (0, 1 or 2
@@ -51,7 +61,6 @@ export function secretForms(s: string): string[] {
   return [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH && f !== MASK);
 }
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * A secret written as an assignment in an error text (`"db_password": "S3CRET`, `api_key=S3CRET`, `--password=x`),
@@ -121,8 +130,9 @@ export class Redactor {
       const forms = new Set<string>();
       for (const s of this.store.values) for (const f of secretForms(s)) forms.add(f);
       // Longest first: a form that contains another must be replaced whole.
-      const sorted = [...forms].sort((a, b) => b.length - a.length);
-      this.re = sorted.length ? new RegExp(sorted.map(escapeRe).join('|'), 'g') : null;
+      const sorted = [...forms].sort((a, b) => b.length - a.length).map(escapeRe);
+      const loose = [...this.store.values].map(looseForm).filter((f): f is string => f !== null);
+      this.re = sorted.length ? new RegExp([...sorted, ...loose].join('|'), 'g') : null;
       this.built = this.store.version;
     }
     return this.re;
