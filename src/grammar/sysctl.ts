@@ -11,6 +11,7 @@ export function sysctlKey(v: string): Reason {
   if (!v) return 'is empty';
   return first(
     () => controlChar(v),
+    () => (/^[#;]/.test(v) ? `starts with ${describeChar(v[0]!)}, which makes the line a comment` : null),
     () => {
       for (const c of v) {
         if (/\s/u.test(c)) return `contains ${describeChar(c)} (a sysctl key has no blanks)`;
@@ -20,7 +21,6 @@ export function sysctlKey(v: string): Reason {
       }
       return null;
     },
-    () => (/^[#;]/.test(v) ? `starts with ${describeChar(v[0]!)}, which makes the line a comment` : null),
     () => (v.startsWith('-') ? 'starts with "-", which in sysctl.d means "ignore errors" for the key after it' : null),
     () => (/^[./]/.test(v) ? `starts with ${describeChar(v[0]!)} (a key starts with its first component, e.g. net)` : null),
     () => {

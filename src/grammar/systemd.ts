@@ -58,7 +58,7 @@ export function unitName(v: string, opts: { suffix?: boolean } = {}): Reason {
   for (const c of v) if (!/[A-Za-z0-9:_.\\@-]/.test(c)) return `contains ${describeChar(c)} (unit names are ASCII letters, digits and : - _ . \\ @)`;
   if (v.startsWith('-')) return 'starts with "-" (systemctl would read it as an option)';
   const dot = v.lastIndexOf('.');
-  const type = dot > 0 ? v.slice(dot + 1) : '';
+  const type = dot >= 0 ? v.slice(dot + 1) : '';
   const hasType = UNIT_TYPES.includes(type);
   if (opts.suffix !== false && !hasType) return `has no unit type suffix (.${UNIT_TYPES.slice(0, 3).join(', .')}, ...)`;
   const stem = hasType ? v.slice(0, dot) : v;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { find, parseKeepalivedConf, value, type ConfNode } from '../../src/lvs/keepalived/parse.js';
 import { renderKeepalivedConf } from '../../src/lvs/keepalived/render.js';
+import { GrammarError } from '../../src/grammar/index.js';
 import { loadCluster } from '../../src/lvs/model/load.js';
 import { clusterSecrets } from '../../src/lvs/model/view.js';
 import { clustersDir, dualStackInventory, labInventory } from '../fixtures/clusters/inventory.js';
@@ -162,5 +163,44 @@ describe('real keepalived -t accepts the rendered configs without a warning', ()
     const res = keepalivedTest(renderKeepalivedConf(mixed, 'dir1').replace('lvs_method DR', 'lvs_method dr'));
     if (!res) return ctx.skip();
     expect(res.code).not.toBe(0);
+  });
+});
+
+describe('a value that does not fit keepalived.conf is refused at render time, naming its field', () => {
+  const evil = 'dir1\nvrrp_script pwn {\n    script "/bin/sh -c id"\n}\n';
+  const inst = mixed.vrrp_instances[0]!;
+  const svc = mixed.virtual_services[0]!;
+  const withInst = (over: Partial<typeof inst>) => ({ ...mixed, vrrp_instances: [{ ...inst, ...over }, ...mixed.vrrp_instances.slice(1)] });
+  const withRs = (over: Partial<(typeof svc.realservers)[number]>) => ({
+    ...mixed,
+    virtual_services: [{ ...svc, realservers: [{ ...svc.realservers[0]!, ...over }, ...svc.realservers.slice(1)] }, ...mixed.virtual_services.slice(1)],
+  });
+  const cases: [string, typeof mixed, string, RegExp][] = [
+    ['a director name with a newline (router_id)', { ...mixed, directors: [...mixed.directors, evil] }, evil, /lvs\.directors \(router_id\): .* a newline/],
+    ['a director name with a blank', { ...mixed, directors: [...mixed.directors, 'dir 3'] }, 'dir 3', /router_id.*a space/],
+    ['an instance name closing the block', withInst({ name: 'VI_1 }\nvrrp_script pwn {' }), 'dir1', /vrrp_instances\[0\]\.name/],
+    ['an interface with a comment mark', withInst({ interface: 'eth1#' }), 'dir1', /vrrp_instances\[0\]\.interface/],
+    ['a VIP dev with a newline', withInst({ addresses: [{ address: '198.51.100.10', prefix: 24, dev: 'eth1\n}' }] }), 'dir1', /virtual_ipaddress\[0\] \(dev\)/],
+    ['an auth_pass with a brace', withInst({ authentication: { type: 'PASS', pass: 'x}' } }), 'dir1', /authentication\.pass/],
+    ['a realserver address that is no address', withRs({ address: '192.0.2.11 80 {' }), 'dir1', /realservers\[0\]\.(host|address)/],
+    ['a MISC_CHECK path closing its quote', withRs({ health_check: { type: 'MISC_CHECK', misc_path: '/bin/true"\n}' } }), 'dir1', /health_check\.misc_path/],
+    ['an HTTP path with a $ definition', withRs({ health_check: { type: 'HTTP_GET', path: '/$_HASH', status_code: 200 } }), 'dir1', /health_check\.path/],
+  ];
+  for (const [what, model, host, field] of cases) {
+    it(what, () => {
+      let err: unknown;
+      try {
+        renderKeepalivedConf(model, host);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(GrammarError);
+      expect((err as Error).message).toMatch(field);
+      expect((err as Error).message).toContain('refusing to write keepalived.conf');
+    });
+  }
+
+  it('the unchanged models still render (the refusals above are the values, not the renderer)', () => {
+    for (const h of mixed.directors) expect(() => renderKeepalivedConf(mixed, h)).not.toThrow();
   });
 });

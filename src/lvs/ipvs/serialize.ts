@@ -12,8 +12,10 @@ import {
  * A refusal throws a GrammarError naming the service and field.
  */
 const word = (check: Check): Check => (v) => first(() => ipvsWord(v), () => check(v));
+// Names in messages are quoted when they hold blanks or control characters, so a message stays one line.
+const show = (s: string) => (/[\s\u0000-\u001f\u007f-\u009f]/u.test(s) ? JSON.stringify(s) : s);
 const where = (vs: ServiceHead) =>
-  vs.kind === 'fwmark' ? `ipvs service fwmark ${vs.fwmark}` : `ipvs service ${vs.kind} ${formatAddrPort(String(vs.address), String(vs.port))}`;
+  vs.kind === 'fwmark' ? `ipvs service fwmark ${show(String(vs.fwmark))}` : `ipvs service ${vs.kind} ${show(formatAddrPort(String(vs.address), String(vs.port)))}`;
 const fit = (vs: ServiceHead, field: string, value: unknown, check: Check) => mustFit(`${where(vs)}: ${field}`, value, word(check));
 const addrPort = (vs: ServiceHead, field: string, address: string, port: number | undefined) => {
   mustFit(`${where(vs)}: ${field} address`, address, word(ipAddress));
@@ -70,7 +72,7 @@ const CSUM_FLAG: Record<TunnelChecksum, string> = { nocsum: '--tun-nocsum', csum
 /** Everything -a/-e set. `--tun-type` only when not plain ipip: ipvsadm < 1.31 refuses the option. */
 export function destSpec(d: Destination, vs?: ServiceHead): string[] {
   const at: ServiceHead = vs ?? { kind: 'tcp', family: 'inet', address: '?', port: 0 };
-  const r = `realserver ${formatAddrPort(d.address, String(d.port))}`;
+  const r = `realserver ${show(formatAddrPort(d.address, String(d.port)))}`;
   const method = METHOD_FLAG[d.method];
   if (!method) throw new Error(`${where(at)}: ${r} method ${JSON.stringify(d.method)} is not nat, dr or tun`);
   const out = ['-r', addrPort(at, r, d.address, d.port), method, '-w', fit(at, `${r} weight`, d.weight, ipvsWeight)];
