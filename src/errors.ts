@@ -20,6 +20,27 @@ export interface ConfigIssue extends SourceLocation {
   message: string;
 }
 
+/**
+ * Files in the order they were first named (the command line, then the inventory, the cluster, the playbook),
+ * top to bottom within a file: the order an operator reads and fixes them in.
+ */
+export function sortIssues<T extends ConfigIssue>(issues: T[]): T[] {
+  const order = new Map<string, number>();
+  for (const i of issues) if (!order.has(i.file)) order.set(i.file, order.size);
+  return [...issues].sort((a, b) => order.get(a.file)! - order.get(b.file)! || (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+}
+
+/** Run a loading step and keep its problems with the others instead of stopping at the first failing file. */
+export function collectIssues<T>(issues: ConfigIssue[], step: () => T): T | undefined {
+  try {
+    return step();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    issues.push(...e.issues);
+    return undefined;
+  }
+}
+
 export class ConfigError extends Error {
   constructor(readonly issues: ConfigIssue[]) {
     super(issues.map((i) => `${formatLocation(i)}: ${i.message}`).join('\n'));

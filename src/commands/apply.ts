@@ -1,26 +1,17 @@
 import { ExitCode } from '../errors.js';
-import { loadPlaybook } from '../playbook/load.js';
-import { precheck, runPlaybook, type RunOptions } from '../engine/run.js';
+import { runPlaybook, type RunOptions } from '../engine/run.js';
 import { connector } from '../engine/connect.js';
-import { Redactor } from '../engine/redact.js';
 import { createReporter } from '../report/index.js';
-import { checkInventoryExists, defaultInventory, parseExtraVars, splitList } from './common.js';
-import { openInventory, type OpenedInventory } from './inventory-view.js';
+import { loadRunInputs, type RunFlags } from './inputs.js';
+import type { OpenedInventory } from './inventory-view.js';
 import { verifyCluster } from './verify.js';
 import { realserverHosts } from '../lvs/model/index.js';
 import type { HostKeyChecking } from '../transport/known-hosts.js';
 import type { Vars } from '../types.js';
 
-export interface ApplyFlags {
-  inventory?: string[];
-  cluster?: string;
+export interface ApplyFlags extends RunFlags {
   check?: boolean;
   diff?: boolean;
-  limit?: string;
-  tags?: string;
-  skipTags?: string;
-  extraVars?: string[];
-  forks?: string;
   json?: boolean;
   verbose?: boolean;
   verify?: boolean;
@@ -28,7 +19,6 @@ export interface ApplyFlags {
   hostKeyChecking?: HostKeyChecking;
   user?: string;
   privateKey?: string;
-  timeout?: string;
 }
 
 /**
@@ -38,13 +28,7 @@ export interface ApplyFlags {
  */
 export async function applyCommand(playbookFile: string, flags: ApplyFlags, mode: 'apply' | 'plan'): Promise<number> {
   const check = mode === 'plan' || Boolean(flags.check);
-  const invPaths = flags.inventory?.length ? flags.inventory : defaultInventory(playbookFile);
-  checkInventoryExists(invPaths);
-  const redactor = new Redactor();
-  const opened = openInventory(invPaths, { cluster: flags.cluster, redactor });
-  const playbook = loadPlaybook(playbookFile);
-  const extraVars = parseExtraVars(flags.extraVars ?? []);
-  redactor.addFromVars(extraVars);
+  const { opened, playbook, extraVars, redactor, forks, connectTimeoutMs, tags, skipTags } = loadRunInputs(playbookFile, flags);
   const reporter = createReporter({ json: Boolean(flags.json), check, diff: Boolean(flags.diff), verbose: Boolean(flags.verbose) });
   for (const w of opened.warnings) reporter.onEvent({ type: 'warning', message: w });
 
@@ -53,20 +37,19 @@ export async function applyCommand(playbookFile: string, flags: ApplyFlags, mode
     playbook,
     extraVars,
     limit: flags.limit,
-    tags: splitList(flags.tags),
-    skipTags: splitList(flags.skipTags),
+    tags,
+    skipTags,
     check,
-    forks: flags.forks ? Number(flags.forks) : undefined,
+    forks,
     connect: connector({
       hostKeyChecking: flags.hostKeyChecking,
       user: flags.user,
       privateKeyPath: flags.privateKey,
-      connectTimeoutMs: flags.timeout ? Number(flags.timeout) * 1000 : undefined,
+      connectTimeoutMs,
     }),
     emit: reporter.onEvent,
     redactor,
   };
-  precheck(opts);
   const result = await runPlaybook(opts);
   let drift = false;
   // lvs_state=absent tears (part of) the cluster down: comparing those hosts with the model would report the

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Vars } from '../types.js';
 import { ConfigError } from '../errors.js';
-import { parseYaml } from '../config/source.js';
+import { loadYaml, parseYaml } from '../config/source.js';
 import { parseKeyValues } from '../playbook/task.js';
 
 /** The lab's inventory, written by `lvsible lab up`: the default target when no hosts are given. */
@@ -39,8 +39,7 @@ export function parseExtraVars(list: string[]): Vars {
   for (const item of list) {
     if (item.startsWith('@')) {
       const file = item.slice(1);
-      if (!existsSync(file) || !statSync(file).isFile()) throw new ConfigError([{ file, message: 'extra vars file not found' }]);
-      Object.assign(out, parseYaml(readText(file), file).data as Vars);
+      Object.assign(out, loadYaml(file).data as Vars);
     } else if (/^\s*[{[]/.test(item)) {
       Object.assign(out, parseYaml(item, '--extra-vars').data as Vars);
     } else {
@@ -51,7 +50,5 @@ export function parseExtraVars(list: string[]): Vars {
   }
   return out;
 }
-
-const readText = (f: string) => readFileSync(f, 'utf8');
 
 export const splitList = (v: string | undefined): string[] => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []);

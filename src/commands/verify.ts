@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Connection, Probe, Vars } from '../types.js';
-import { ExitCode } from '../errors.js';
+import { ConfigError, ExitCode } from '../errors.js';
 import { runProbe } from '../engine/probe.js';
 import { Redactor } from '../engine/redact.js';
 import { connector } from '../engine/connect.js';
@@ -12,6 +12,7 @@ import { compareRealserver, realserverProbe, type Finding, type RealserverExpect
 import { palette, wantsColor } from '../report/format.js';
 import { checkInventoryExists, LAB_INVENTORY } from './common.js';
 import { openInventory, type OpenedInventory } from './inventory-view.js';
+import { limitIssues } from './inputs.js';
 
 interface DirectorReport {
   host: string;
@@ -151,6 +152,8 @@ export async function verifyCommand(flags: {
   checkInventoryExists(paths);
   const redactor = new Redactor();
   const opened = openInventory(paths, { cluster: flags.cluster, redactor });
+  const limitProblems = limitIssues(opened, flags.limit);
+  if (limitProblems.length) throw new ConfigError(limitProblems);
   if (!opened.cluster) {
     process.stderr.write(`error: no cluster model: put cluster.yml in the inventory directory or pass --cluster FILE\n`);
     return ExitCode.error;

@@ -1,10 +1,10 @@
 import type { Change, Connection, ExecResult, HostFacts, ModuleContext, Probe, Vars } from '../types.js';
-import { RemoteCommandError, UnreachableError, formatLocation } from '../errors.js';
+import { ConfigError, RemoteCommandError, UnreachableError, formatLocation } from '../errors.js';
 import { evalCondition, renderString, TemplateError } from '../playbook/template.js';
 import type { Play, Task } from '../playbook/types.js';
 import { runBuiltin } from './builtin.js';
 import { reportChange, type EventSink, type HostStats, type TaskStatus } from './events.js';
-import { checkParams, normalizeParams, prepareTask, type Invocation } from './invocation.js';
+import { checkParams, normalizeParams, prepareTask, stageLoc, type Invocation } from './invocation.js';
 import { runProbes } from './probe.js';
 import type { Redactor } from './redact.js';
 import { applyChange } from './steps.js';
@@ -40,7 +40,7 @@ function taskTitle(task: Task, vars: Vars): string {
 
 export type HostOutcome = 'ok' | 'failed' | 'unreachable';
 
-type Planned = { inv: Invocation; params: Record<string, unknown>; become: boolean; ctx: ModuleContext };
+type Planned = { inv: Invocation; params: Record<string, unknown>; become: boolean; becomeUser?: string; ctx: ModuleContext };
 
 /**
  * Run a play's tasks on one host, in order. Reads are batched: the probes of every task still to come are
@@ -53,6 +53,11 @@ export async function runHostPlay(hc: HostPlayContext): Promise<HostOutcome> {
 
   const becomeOf = (task: Task, vars: Vars): boolean =>
     task.become ?? hc.play.become ?? ['true', 'yes', '1'].includes(String(vars.ansible_become ?? false).toLowerCase());
+  /** Task, then role, then play; without any, the connection's `ansible_become_user` (default root). */
+  const becomeUserOf = (task: Task, vars: Vars): string | undefined => {
+    const raw = task.becomeUser ?? hc.play.becomeUser;
+    return raw === undefined ? undefined : renderString(raw, vars);
+  };
 
   const contextFor = (inv: Invocation): ModuleContext => ({
     host: hc.host,
@@ -66,9 +71,12 @@ export async function runHostPlay(hc: HostPlayContext): Promise<HostOutcome> {
     const ctx = contextFor(inv);
     const params = normalizeParams(inv, ctx);
     for (const name of inv.module?.secretParams ?? []) hc.redactor.add(params[name]);
-    return { inv, params, become: becomeOf(inv.task, inv.vars), ctx };
+    hc.redactor.addFromScope(inv.vars);
+    const become = becomeOf(inv.task, inv.vars);
+    return { inv, params, become, ...(become ? { becomeUser: becomeUserOf(inv.task, inv.vars) } : {}), ctx };
   };
-  const keyOf = (p: Planned) => `${p.inv.task.module}\u0000${p.become}\u0000${JSON.stringify(p.params)}`;
+  const keyOf = (p: Planned) => `${p.inv.task.module}\u0000${asWho(p)}\u0000${JSON.stringify(p.params)}`;
+  const asWho = (p: Planned) => (p.become ? `become:${p.becomeUser ?? ''}` : 'login');
 
   /** Read the state of every module invocation from task `from` on, in one batch per become mode. */
   async function prefetch(list: Task[], from: number): Promise<void> {
@@ -88,10 +96,11 @@ export async function runHostPlay(hc: HostPlayContext): Promise<HostOutcome> {
         }
       }
     }
-    for (const become of [false, true]) {
-      const group = [...wanted].filter(([, w]) => w.planned.become === become);
-      if (!group.length) continue;
-      const parsed = await runProbes(hc.conn, group.map(([, w]) => w.probe), { become });
+    // One batch per identity the reads run as (the login user, sudo to root, sudo to another user).
+    for (const who of new Set([...wanted.values()].map((w) => asWho(w.planned)))) {
+      const group = [...wanted].filter(([, w]) => asWho(w.planned) === who);
+      const first = group[0]![1].planned;
+      const parsed = await runProbes(hc.conn, group.map(([, w]) => w.probe), { become: first.become, becomeUser: first.becomeUser });
       group.forEach(([key], i) => states.set(key, parsed[i]));
     }
   }
@@ -103,13 +112,13 @@ export async function runHostPlay(hc: HostPlayContext): Promise<HostOutcome> {
     // A loop's name usually names the item (`VIP {{ item.address }}`): render it per item.
     const titles = prep.kind === 'run' && task.loop !== undefined ? [...new Set(prep.invocations.map((i) => taskTitle(task, i.vars)))] : [taskTitle(task, { ...vars, ...hc.runtimeVars })];
     const title = titles.length > 1 ? `${titles[0]} (+${titles.length - 1} more)` : titles[0]!;
-    const base = { type: 'task' as const, play: hc.play.name, host: hc.host, task: title, module: task.module, check: hc.check, handler };
+    const base = { type: 'task' as const, play: hc.play.name, host: hc.host, task: title, module: task.module, check: hc.check, handler, ...(task.noLog ? { noLog: true } : {}) };
     if (prep.kind === 'skip') {
       hc.stats.skipped++;
       hc.emit({ ...base, status: 'skipped', changes: [], message: prep.reason });
       return true;
     }
-    if (prep.kind === 'error') return fail(task, base, `${formatLocation(task.loc)}: ${prep.error.message}`);
+    if (prep.kind === 'error') return fail(task, base, `${formatLocation(stageLoc(task, prep.stage))}: ${prep.error.message}`);
 
     const changes: Change[] = [];
     const outputs: string[] = [];
@@ -117,7 +126,17 @@ export async function runHostPlay(hc: HostPlayContext): Promise<HostOutcome> {
     let failedMsg: string | undefined;
     let anyChanged = false;
     for (const inv of prep.invocations) {
-      const r = await runInvocation(inv, list, index);
+      let r: Awaited<ReturnType<typeof runInvocation>>;
+      try {
+        r = await runInvocation(inv, list, index);
+      } catch (e) {
+        // A lost connection ends the host; anything else (a source gone since the precheck, a fact a module
+        // cannot work with, a bug) fails this task on this host, where it is written, and the others go on.
+        if (e instanceof UnreachableError) throw e;
+        const where = formatLocation(inv.task.keyLocs.module ?? inv.task.loc);
+        const text = e instanceof ConfigError ? e.issues.map((i) => i.message).join('; ') : e instanceof Error ? e.message : String(e);
+        r = { changes: [], changed: false, failed: true, message: `${where}: ${text}${inv.itemLabel ? ` (item ${inv.itemLabel})` : ''}`, registered: { changed: false, failed: true } };
+      }
       changes.push(...r.changes);
       if (r.output) outputs.push(inv.itemLabel ? `${inv.itemLabel}: ${r.output}` : r.output);
       results.push(r.registered);
@@ -132,6 +151,8 @@ export async function runHostPlay(hc: HostPlayContext): Promise<HostOutcome> {
         ? (results[0] ?? {})
         : { results, changed: anyChanged, failed: failedMsg !== undefined, skipped: false };
     if (task.register) hc.runtimeVars[task.register] = registered;
+    // What a no_log task printed stays hidden wherever it is used later (`debug: var=result`, a template).
+    if (task.noLog) hc.redactor.addOutputs(registered);
 
     if (failedMsg !== undefined) {
       return fail(task, base, failedMsg, changes, outputs.join('\n'));
@@ -155,6 +176,7 @@ export async function runHostPlay(hc: HostPlayContext): Promise<HostOutcome> {
     if (!inv.module) {
       const r = runBuiltin(inv);
       if (r.facts) Object.assign(hc.runtimeVars, r.facts);
+      if (r.facts) hc.redactor.addFromVars(r.facts);
       if (r.flushHandlers) await runHandlers();
       return { changes: [], changed: false, failed: r.failed, message: r.message, output: r.output, registered: { changed: false, failed: r.failed, msg: r.message ?? r.output } };
     }
@@ -166,7 +188,7 @@ export async function runHostPlay(hc: HostPlayContext): Promise<HostOutcome> {
     const key = keyOf(p);
     if (!states.has(key)) await prefetch(list, index);
     if (!states.has(key)) {
-      const [state] = await runProbes(hc.conn, [inv.module.read(p.params, p.ctx)], { become: p.become });
+      const [state] = await runProbes(hc.conn, [inv.module.read(p.params, p.ctx)], { become: p.become, becomeUser: p.becomeUser });
       states.set(key, state);
     }
     let changes = inv.module.plan(p.params, states.get(key), p.ctx);
@@ -177,7 +199,7 @@ export async function runHostPlay(hc: HostPlayContext): Promise<HostOutcome> {
       // Whatever happens next, what was read before is no longer the truth.
       states.clear();
       try {
-        for (const c of changes) results.push(...(await applyChange(hc.conn, c, { become: p.become, timeoutMs: hc.commandTimeoutMs, allowFailure: inv.module.alwaysRuns })));
+        for (const c of changes) results.push(...(await applyChange(hc.conn, c, { become: p.become, becomeUser: p.becomeUser, timeoutMs: hc.commandTimeoutMs, allowFailure: inv.module.alwaysRuns })));
       } catch (e) {
         if (e instanceof UnreachableError) throw e;
         failed = true;

@@ -1,4 +1,4 @@
-import type { ConfigIssue } from '../errors.js';
+import type { ConfigIssue, SourceLocation } from '../errors.js';
 import type { Module, ModuleContext, Vars } from '../types.js';
 import { validate } from '../config/validate.js';
 import type { SourceDoc } from '../config/source.js';
@@ -20,7 +20,10 @@ export interface Invocation {
 export type Prepared =
   | { kind: 'skip'; reason: string }
   | { kind: 'run'; invocations: Invocation[] }
-  | { kind: 'error'; error: Error };
+  | { kind: 'error'; error: Error; stage: PrepareStage };
+
+/** Which part of a task failed to render: its error is reported where that part is written. */
+export type PrepareStage = 'vars' | 'loop' | 'when' | 'args';
 
 /**
  * Render a task for a host: `when`, `loop`, then the parameters per item, then check them against the
@@ -28,15 +31,19 @@ export type Prepared =
  * caller to decide (at load time it may only mean "needs a runtime value"; at run time it fails the task).
  */
 export function prepareTask(task: Task, scope: Vars, broken: Map<string, TemplateError>): Prepared {
+  let stage: PrepareStage = 'vars';
   try {
     // Task vars (and role parameters) may refer to the scope and to each other, in order.
     const vars: Vars = { ...scope };
     for (const [k, v] of Object.entries(task.vars)) vars[k] = renderValue(v, vars);
+    stage = 'loop';
     const loopItems = task.loop === undefined ? [undefined] : asItems(renderValue(task.loop, vars));
     const invocations: Invocation[] = [];
     for (const item of loopItems) {
       const iv = task.loop === undefined ? vars : { ...vars, [task.loopVar]: item };
+      stage = 'when';
       if (task.when !== undefined && !evalCondition(task.when, iv)) continue;
+      stage = 'args';
       const params = (renderValue(task.args, iv) ?? {}) as Record<string, unknown>;
       invocations.push({
         task,
@@ -50,15 +57,22 @@ export function prepareTask(task: Task, scope: Vars, broken: Map<string, Templat
     if (!invocations.length) return { kind: 'skip', reason: task.loop === undefined ? 'condition false' : 'no item matched' };
     return { kind: 'run', invocations };
   } catch (e) {
-    return { kind: 'error', error: e instanceof TemplateError ? explain(e, broken) : (e as Error) };
+    return { kind: 'error', error: e instanceof TemplateError ? explain(e, broken) : (e as Error), stage };
   }
+}
+
+/** Where a task's part is written, for errors about it (the task itself when the part came from a role or block). */
+export function stageLoc(task: Task, stage: PrepareStage): SourceLocation {
+  const k = task.keyLocs;
+  const at = stage === 'args' ? k.module : stage === 'loop' ? (k.loop ?? k.with_items) : k[stage];
+  return at ?? task.loc;
 }
 
 /** Schema check of rendered parameters; issues point at the task in its file. */
 export function checkParams(inv: Invocation): ConfigIssue[] {
   if (!inv.module) return [];
   // Rendered values have no position of their own: every issue points at the task that produced them.
-  const { file, line = 1, col = 1 } = inv.task.loc;
+  const { file, line = 1, col = 1 } = inv.task.keyLocs.module ?? inv.task.loc;
   const at: SourceDoc = { file, data: inv.params, locate: () => ({ line, col }) };
   return validate(inv.module.schema, inv.params, at, [inv.task.module]).map((i) => ({
     ...i,

@@ -31,11 +31,11 @@ export function splitBatch(stdout: string, count: number, nonce: string): string
 export async function runProbes(
   conn: Connection,
   probes: Probe<unknown>[],
-  opts: { become?: boolean } = {},
+  opts: { become?: boolean; becomeUser?: string } = {},
 ): Promise<unknown[]> {
   if (!probes.length) return [];
   const nonce = Math.random().toString(36).slice(2, 12);
-  const res = await conn.exec(batchScript(probes, nonce), { become: opts.become });
+  const res = await conn.exec(batchScript(probes, nonce), { become: opts.become, ...(opts.becomeUser ? { becomeUser: opts.becomeUser } : {}) });
   if (!res.stdout.includes(`@@${nonce} end`)) {
     throw new RemoteCommandError(conn.host, 'reading facts', res.code, res.stderr, res.stdout);
   }
@@ -44,7 +44,7 @@ export async function runProbes(
 }
 
 /** One probe, typed: the common case outside the engine's batches (facts, verify). */
-export async function runProbe<S>(conn: Connection, probe: Probe<S>, opts: { become?: boolean } = {}): Promise<S> {
+export async function runProbe<S>(conn: Connection, probe: Probe<S>, opts: { become?: boolean; becomeUser?: string } = {}): Promise<S> {
   const [state] = await runProbes(conn, [probe as Probe<unknown>], opts);
   return state as S;
 }

@@ -1,11 +1,10 @@
 import type { Connection, ExecOptions, HostFacts, Vars } from '../types.js';
-import { ConfigError, UnreachableError, type ConfigIssue, formatLocation } from '../errors.js';
+import { UnreachableError } from '../errors.js';
 import type { Playbook, Play, Task } from '../playbook/types.js';
 import { resolveScope } from '../playbook/vars.js';
 import { emptyStats, type EventSink, type HostStats, type Recap } from './events.js';
-import { factsProbe, factVars, FACT_NAMES } from './facts.js';
-import { runHostPlay } from './host.js';
-import { checkParams, prepareTask } from './invocation.js';
+import { factsProbe, factVars } from './facts.js';
+import { runHostPlay, type HostOutcome } from './host.js';
 import { runProbe } from './probe.js';
 import { Redactor } from './redact.js';
 
@@ -53,7 +52,7 @@ export function selectTasks(tasks: Task[], tags: string[] = [], skip: string[] =
   });
 }
 
-function playHosts(play: Play, opts: RunOptions, out: Set<string>): string[] {
+export function playHosts(play: Play, opts: Pick<RunOptions, 'inventory' | 'limit'>, out: Set<string>): string[] {
   let hosts = opts.inventory.resolve(play.hosts).hosts;
   if (opts.limit) {
     const allowed = new Set(opts.inventory.resolve(opts.limit).hosts);
@@ -62,7 +61,7 @@ function playHosts(play: Play, opts: RunOptions, out: Set<string>): string[] {
   return hosts.filter((h) => !out.has(h));
 }
 
-function magicVars(opts: RunOptions, host: string, play: Play): Vars {
+function magicVars(opts: ScopeOptions, host: string, play: Play): Vars {
   const groups = opts.inventory.groups();
   return {
     inventory_hostname: host,
@@ -76,53 +75,14 @@ function magicVars(opts: RunOptions, host: string, play: Play): Vars {
   };
 }
 
-function scopeFor(opts: RunOptions, play: Play, host: string, facts: Vars) {
+/** What a host's variables are built from. */
+export type ScopeOptions = Pick<RunOptions, 'inventory' | 'playbook' | 'extraVars' | 'check'>;
+
+export function scopeFor(opts: ScopeOptions, play: Play, host: string, facts: Vars) {
   return resolveScope(
     [play.roleDefaults, opts.inventory.hostVars(host), facts, play.vars, play.roleVars, opts.extraVars ?? {}],
     magicVars(opts, host, play),
   );
-}
-
-/**
- * Check every task against every host it will run on, before any connection: templates render and
- * parameters match their module's schema. A template that needs a fact or a registered result can only be
- * rendered at run time, and is checked then.
- */
-export function precheck(opts: RunOptions): void {
-  // One issue per place and problem, naming every host it concerns.
-  const issues = new Map<string, ConfigIssue & { hosts: string[] }>();
-  const add = (i: ConfigIssue, host: string) => {
-    const key = `${formatLocation(i)}\u0000${i.message}`;
-    const seen = issues.get(key);
-    if (seen) seen.hosts.push(host);
-    else issues.set(key, { ...i, hosts: [host] });
-  };
-  for (const play of opts.playbook.plays) {
-    const runtime = new Set([...FACT_NAMES, ...play.tasks.flatMap((t) => (t.register ? [t.register] : [])), ...setFactNames(play)]);
-    const tasks = selectTasks(play.tasks, opts.tags, opts.skipTags);
-    for (const host of playHosts(play, opts, new Set())) {
-      const { vars, broken } = scopeFor(opts, play, host, {});
-      for (const task of [...tasks, ...play.handlers]) {
-        const prep = prepareTask(task, vars, broken);
-        if (prep.kind === 'error') {
-          const names = (prep.error as { undefinedNames?: string[] }).undefinedNames ?? [];
-          if (names.length && names.every((n) => runtime.has(n))) continue;
-          add({ ...task.loc, message: prep.error.message }, host);
-        } else if (prep.kind === 'run') {
-          for (const inv of prep.invocations) for (const i of checkParams(inv)) add(i, host);
-        }
-      }
-    }
-  }
-  if (issues.size) {
-    throw new ConfigError(
-      [...issues.values()].map(({ hosts, ...i }) => ({ ...i, message: `${i.message} (host${hosts.length > 1 ? 's' : ''} ${hosts.join(', ')})` })),
-    );
-  }
-}
-
-function setFactNames(play: Play): string[] {
-  return play.tasks.filter((t) => t.module === 'set_fact' && t.args && typeof t.args === 'object').flatMap((t) => Object.keys(t.args as object));
 }
 
 /** Count exec round trips per host without the modules or the transport knowing. */
@@ -195,7 +155,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
         if (!r) return;
         const hostRuntime = runtime.get(host) ?? {};
         runtime.set(host, hostRuntime);
-        const outcome = await runHostPlay({
+        const outcome = await safely(host, () => runHostPlay({
           host,
           play,
           tasks,
@@ -205,12 +165,14 @@ export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
           emit,
           redactor,
           stats: stats(host),
-          scope: () => scopeFor(opts, play, host, factVars(r.facts)),
+          // `gather_facts: false`: the play sees no facts, as in Ansible (modules still get what they need).
+          scope: () => scopeFor(opts, play, host, play.gatherFacts ? factVars(r.facts) : {}),
           runtimeVars: hostRuntime,
           // `lvsible_root`: an alternate root for every path (like dpkg --root), e.g. to provision an image tree.
           root: opts.root ?? String(opts.inventory.hostVars(host).lvsible_root ?? ''),
           commandTimeoutMs: opts.commandTimeoutMs,
-        });
+        }), emit, play.name, opts.check);
+        if (outcome === 'failed') stats(host).failed ||= 1;
         if (outcome !== 'ok') out.add(host);
         if (outcome === 'failed') failed.add(host);
         if (outcome === 'unreachable') unreachable.add(host);
@@ -229,6 +191,20 @@ export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
     failed: [...failed],
     unreachable: [...unreachable],
   };
+}
+
+/**
+ * Whatever goes wrong on one host after the run started is that host's failure, reported as such: the other
+ * hosts go on, the recap is printed, and the run never claims that nothing was contacted.
+ */
+async function safely(host: string, work: () => Promise<HostOutcome>, emit: EventSink, play: string, check: boolean): Promise<HostOutcome> {
+  try {
+    return await work();
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    emit({ type: 'task', play, host, task: 'run', module: 'engine', status: 'failed', check, handler: false, changes: [], message: `internal error on this host: ${message}` });
+    return 'failed';
+  }
 }
 
 async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {

@@ -8,11 +8,11 @@ import { RemoteCommandError } from '../errors.js';
 export async function applyChange(
   conn: Connection,
   change: Change,
-  opts: { become?: boolean; timeoutMs?: number; allowFailure?: boolean } = {},
+  opts: { become?: boolean; becomeUser?: string; timeoutMs?: number; allowFailure?: boolean } = {},
 ): Promise<ExecResult[]> {
   const results: ExecResult[] = [];
   for (const step of change.steps) {
-    const res = await conn.exec(step.cmd, { stdin: step.stdin, become: opts.become, timeoutMs: opts.timeoutMs });
+    const res = await conn.exec(step.cmd, { stdin: step.stdin, become: opts.become, ...(opts.becomeUser ? { becomeUser: opts.becomeUser } : {}), timeoutMs: opts.timeoutMs });
     results.push(res);
     if (res.code !== 0 && !opts.allowFailure) {
       throw new RemoteCommandError(conn.host, step.label ?? step.cmd, res.code, res.stderr, res.stdout);

@@ -26,7 +26,7 @@ export {
   type VarLayer,
 } from './vars.js';
 export { loadVarsDir, readVarsFile, varsFileFor } from './vars-dirs.js';
-export { resolvePattern, resolvePatternDetailed, splitPattern, type PatternOptions } from './patterns.js';
+export { resolvePattern, resolvePatternDetailed, splitPattern, patternProblems, type PatternOptions } from './patterns.js';
 export {
   REDACTED,
   SECRET_VARS,

@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
-import { ConfigError, type ConfigIssue } from '../errors.js';
-import { loadYaml } from '../config/source.js';
+import { ConfigError, sortIssues, type ConfigIssue } from '../errors.js';
+import { parseYaml } from '../config/source.js';
+import { readInputText } from '../config/read.js';
 import { applyInventoryDoc } from './build.js';
 import { parseIni } from './ini.js';
 import { createInventory, reconcile, type Inventory } from './model.js';
@@ -50,13 +51,6 @@ function lint(inv: Inventory): string[] {
   return out;
 }
 
-/** Files in the order they were read, and top to bottom within a file. */
-function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
-  const order = new Map<string, number>();
-  for (const i of issues) if (!order.has(i.file)) order.set(i.file, order.size);
-  return [...issues].sort((a, b) => order.get(a.file)! - order.get(b.file)! || (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
-}
-
 function loadSource(inv: Inventory, path: string, issues: ConfigIssue[]): void {
   let isDir: boolean;
   try {
@@ -95,9 +89,10 @@ function loadFile(inv: Inventory, file: string, inDir: boolean, issues: ConfigIs
   const ext = extname(file).toLowerCase();
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputText(file);
   } catch (e) {
-    issues.push({ file, message: `cannot read inventory: ${(e as NodeJS.ErrnoException).code ?? e}` });
+    if (!(e instanceof ConfigError)) throw e;
+    issues.push(...e.issues);
     return;
   }
   inv.sources.push(file);
@@ -108,7 +103,7 @@ function loadFile(inv: Inventory, file: string, inDir: boolean, issues: ConfigIs
   }
   if (yaml) {
     try {
-      applyInventoryDoc(inv, loadYaml(file), issues);
+      applyInventoryDoc(inv, parseYaml(text, file), issues);
     } catch (e) {
       if (e instanceof ConfigError) issues.push(...e.issues);
       else throw e;

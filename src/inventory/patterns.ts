@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readInputText } from '../config/read.js';
 import { groupHosts, type Inventory } from './model.js';
 
 /**
@@ -23,10 +23,9 @@ export interface PatternOptions {
 
 export function resolvePattern(inv: Inventory, pattern: string | string[], opts: PatternOptions = {}): string[] {
   const warnings = opts.warnings ?? [];
-  let hosts = evaluate(inv, splitPattern(pattern), warnings);
+  let hosts = evaluate(inv, termsOf(pattern), warnings);
   if (opts.limit !== undefined) {
-    const limitTerms = opts.limit.startsWith('@') ? readLimitFile(opts.limit.slice(1)) : splitPattern(opts.limit);
-    const allowed = new Set(evaluate(inv, limitTerms, warnings));
+    const allowed = new Set(evaluate(inv, termsOf(opts.limit), warnings));
     hosts = hosts.filter((h) => allowed.has(h));
   }
   return hosts;
@@ -38,17 +37,83 @@ export function resolvePatternDetailed(inv: Inventory, pattern: string | string[
   return { hosts, warnings };
 }
 
+/** `@file` (what `--limit @retry-file` passes) is a list of host names, one a line; anything else a pattern. */
+function termsOf(pattern: string | string[]): string[] {
+  return typeof pattern === 'string' && pattern.startsWith('@') ? readLimitFile(pattern.slice(1)) : splitPattern(pattern);
+}
+
 /** Split on `,` and on `:` outside brackets; an IPv6 address stays whole. */
 export function splitPattern(pattern: string | string[]): string[] {
   if (Array.isArray(pattern)) return pattern.flatMap((p) => splitPattern(p));
-  const out: string[] = [];
+  return scanPattern(pattern).terms;
+}
+
+/** The terms of a pattern, and whether a `[` was left open (then the pattern means nothing: see patternProblems). */
+function scanPattern(pattern: string): { terms: string[]; unclosed: boolean } {
+  const terms: string[] = [];
+  let unclosed = false;
   for (const part of pattern.split(',')) {
     const p = part.trim();
     if (!p) continue;
-    if (isIPv6(p.replace(/^[!&]/, ''))) out.push(p);
-    else out.push(...(p.match(/(?:[^\s:[\]]|\[[^\]]*\])+/g) ?? []));
+    if (isIPv6(p.replace(/^[!&]/, ''))) {
+      terms.push(p);
+      continue;
+    }
+    let term = '';
+    let depth = 0;
+    for (const c of p) {
+      if (c === '[') depth++;
+      else if (c === ']' && depth > 0) depth--;
+      if (depth === 0 && (c === ':' || /\s/.test(c))) {
+        if (term) terms.push(term);
+        term = '';
+      } else term += c;
+    }
+    if (depth > 0) unclosed = true;
+    if (term) terms.push(term);
   }
-  return out;
+  return { terms, unclosed };
+}
+
+/**
+ * What makes a pattern unusable, before any host is contacted: a pattern that cannot be parsed must not
+ * quietly match more (or other) hosts than the operator wrote. Ansible would treat some of these as a literal
+ * name that matches nothing; on a production cluster a refusal is the safer reading.
+ */
+export function patternProblems(pattern: string): string[] {
+  const problems: string[] = [];
+  const { terms, unclosed } = scanPattern(pattern);
+  // The terms of a pattern with an open bracket are guesses: one problem says it all.
+  if (unclosed) return [`unclosed "[" in host pattern "${pattern}"`];
+  if (!terms.length) problems.push('empty host pattern');
+  for (const raw of terms) {
+    const t = raw.replace(/^[!&]/, '');
+    if (!t) {
+      problems.push(`"${raw}" in host pattern "${pattern}" names no group or host`);
+      continue;
+    }
+    if (/[\u0000-\u001f\u007f]/.test(t)) problems.push(`control character in host pattern term ${JSON.stringify(raw)}`);
+    if (t.startsWith('~')) {
+      if (t.length === 1) problems.push(`"~" in host pattern "${pattern}" has no regular expression after it`);
+      else {
+        try {
+          new RegExp(t.slice(1));
+        } catch (e) {
+          problems.push(`invalid regular expression in host pattern term "${raw}": ${(e as Error).message}`);
+        }
+      }
+      continue;
+    }
+    const open = t.indexOf('[');
+    if (open >= 0) {
+      const body = t.slice(open + 1, t.lastIndexOf(']'));
+      const subscript = /^(?:-?[0-9]+|[0-9]+[:-][0-9]*)$/.test(body);
+      if (!subscript && (!body || !t.endsWith(']') && t.indexOf(']') < 0)) problems.push(`"${raw}": "[${body}]" is neither a subscript ([0], [1:3]) nor a character class`);
+      const range = /^([0-9]+)[:-]([0-9]+)$/.exec(body);
+      if (range && Number(range[2]) < Number(range[1])) problems.push(`"${raw}": subscript range ends before it starts`);
+    }
+  }
+  return problems;
 }
 
 function isIPv6(s: string): boolean {
@@ -139,7 +204,7 @@ export function globToRegExp(glob: string): RegExp {
 }
 
 function readLimitFile(file: string): string[] {
-  return readFileSync(file, 'utf8')
+  return readInputText(file)
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'));

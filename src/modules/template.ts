@@ -1,4 +1,5 @@
 import type { Module, ModuleContext } from '../types.js';
+import { TemplateError } from '../playbook/template.js';
 import { fileProbe, normalizeMode, sha256, type FileState } from './files.js';
 import { planWrite, readLocal, resolveLocal, writeProperties } from './copy.js';
 
@@ -21,7 +22,10 @@ function render(p: TemplateParams, ctx: ModuleContext): string {
     return ctx.render(text);
   } catch (e) {
     // nunjucks names the line but not the file: add it, so the operator knows which template broke.
-    throw new Error(`template ${resolveLocal(p.src, ctx, 'templates', 'template')}: ${(e as Error).message}`);
+    // Keep it a TemplateError with its undefined names: the precheck leaves facts-only ones for run time.
+    const where = resolveLocal(p.src, ctx, 'templates', 'template');
+    if (e instanceof TemplateError) throw new TemplateError(`template ${where}: ${e.message}`, e.template, e.undefinedNames);
+    throw new Error(`template ${where}: ${(e as Error).message}`);
   }
 }
 

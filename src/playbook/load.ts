@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import type { Vars } from '../types.js';
-import { issueAt, loadYaml, type PathSegment, type SourceDoc } from '../config/source.js';
+import { formatPath, issueAt, loadYaml, type PathSegment, type SourceDoc } from '../config/source.js';
 import { validate } from '../config/validate.js';
 import { playbookSchema, taskFileSchema } from './schema.js';
 import { parseTask } from './task.js';
@@ -17,6 +17,8 @@ interface Inherited {
   when: unknown[];
   vars: Vars;
   become?: boolean;
+  /** `no_log` of the play, role or import_tasks: hides every task below it. */
+  noLog?: boolean;
 }
 
 /**
@@ -25,7 +27,25 @@ interface Inherited {
  */
 export function loadPlaybook(file: string, opts: { rolesPath?: string[] } = {}): Playbook {
   const issues: ConfigIssue[] = [];
-  const doc = loadYaml(file);
+  const playbook = readPlaybook(file, issues, opts);
+  if (issues.length || !playbook) throw new ConfigError(issues);
+  return playbook;
+}
+
+/**
+ * The same, collecting: problems go into `issues`, and the playbook comes back whenever its structure is
+ * sound (the plays parse), so that the checks that follow (host patterns, every task on every host) still
+ * run and report their problems in the same list. Tasks that could not be parsed are left out of it.
+ */
+export function readPlaybook(file: string, issues: ConfigIssue[], opts: { rolesPath?: string[] } = {}): Playbook | undefined {
+  let doc: SourceDoc;
+  try {
+    doc = loadYaml(file);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    issues.push(...e.issues);
+    return undefined;
+  }
   const dir = dirname(resolve(file));
   const rolesPath = [
     join(dir, 'roles'),
@@ -33,11 +53,10 @@ export function loadPlaybook(file: string, opts: { rolesPath?: string[] } = {}):
     ...(process.env.LVSIBLE_ROLES_PATH ?? process.env.ANSIBLE_ROLES_PATH ?? '').split(':').filter(Boolean),
     BUILTIN_ROLES_DIR,
   ];
-  issues.push(...validate(playbookSchema, doc.data, doc));
-  if (issues.length) throw new ConfigError(issues);
-
+  const invalid = validate(playbookSchema, doc.data, doc);
+  issues.push(...invalid);
+  if (invalid.length) return undefined;
   const plays = (doc.data as Record<string, unknown>[]).map((raw, i) => loadPlay(raw, doc, [i], dir, rolesPath, issues));
-  if (issues.length) throw new ConfigError(issues);
   return { file, dir, plays };
 }
 
@@ -56,7 +75,7 @@ function loadPlay(
   }
   Object.assign(vars, (raw.vars as Vars | undefined) ?? {});
   const playTags = list(raw.tags);
-  const base: Inherited = { tags: playTags, when: [], vars: {} };
+  const base: Inherited = { tags: playTags, when: [], vars: {}, noLog: raw.no_log === true };
   const roleDefaults: Vars = {};
   const roleVars: Vars = {};
   const tasks: Task[] = [];
@@ -72,12 +91,13 @@ function loadPlay(
       issues.push(issueAt(doc, [...path, 'roles', j], `role "${name}" not found (looked in: ${rolesPath.join(', ')})`));
       continue;
     }
-    const { role: _r, vars: rv, when, tags, become, ...params } = r;
+    const { role: _r, vars: rv, when, tags, become, no_log: noLog, ...params } = r;
     const inherited: Inherited = {
       tags: [...playTags, ...list(tags)],
       when: when === undefined ? [] : Array.isArray(when) ? when : [when],
       vars: { ...params, ...((rv as Vars | undefined) ?? {}) },
       become: become as boolean | undefined,
+      noLog: typeof noLog === 'boolean' ? noLog : base.noLog,
     };
     Object.assign(roleDefaults, loadVarsFile(mainFile(roleDir, 'defaults'), doc, [...path, 'roles', j], issues, true));
     Object.assign(roleVars, loadVarsFile(mainFile(roleDir, 'vars'), doc, [...path, 'roles', j], issues, true));
@@ -86,7 +106,9 @@ function loadPlay(
   }
   tasks.push(...section('tasks'), ...section('post_tasks'));
   handlers.push(...section('handlers'));
+  checkNotify(tasks, handlers, issues);
   const { line, col } = doc.locate(path);
+  const at = doc.locate([...path, 'hosts']);
   return {
     name: typeof raw.name === 'string' ? raw.name : hosts,
     hosts,
@@ -99,7 +121,26 @@ function loadPlay(
     tasks,
     handlers,
     loc: { file: doc.file, line, col },
+    hostsLoc: { file: doc.file, line: at.line, col: at.col, field: formatPath([...path, 'hosts']) },
   };
+}
+
+/**
+ * A `notify` that names no handler would silently never run it (a keepalived reload that never happens).
+ * Ansible refuses it too ("The requested handler ... was not found"); here it is refused before connecting.
+ */
+function checkNotify(tasks: Task[], handlers: Task[], issues: ConfigIssue[]): void {
+  const known = new Set(handlers.flatMap((h) => [h.name, ...h.listen]));
+  for (const t of [...tasks, ...handlers]) {
+    for (const n of t.notify) {
+      if (known.has(n)) continue;
+      const names = [...new Set(handlers.map((h) => h.name))];
+      issues.push({
+        ...(t.keyLocs.notify ?? t.loc),
+        message: `notify: no handler named or listening to "${n}" in this play${names.length ? ` (handlers: ${names.map((x) => `"${x}"`).join(', ')})` : ' (it has no handlers)'}`,
+      });
+    }
+  }
 }
 
 type TaskCtx = { baseDir: string; role?: string; inherited: Inherited };
@@ -115,6 +156,7 @@ function parseTaskList(raw: unknown, doc: SourceDoc, path: PathSegment[], ctx: T
         ...ctx.inherited,
         tags: [...ctx.inherited.tags, ...list(t.tags)],
         when: [...ctx.inherited.when, ...(t.when === undefined ? [] : [t.when].flat())],
+        noLog: typeof t.no_log === 'boolean' ? t.no_log : ctx.inherited.noLog,
       };
       const base = ctx.role ? join(ctx.baseDir, 'tasks') : dirname(doc.file);
       out.push(...loadTaskFile(resolveFrom(base, include), { ...ctx, inherited }, issues));

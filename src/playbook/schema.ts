@@ -6,6 +6,13 @@ const condition = {
   oneOf: [{ type: 'string' }, { type: 'boolean' }, { type: 'array', items: { type: ['string', 'boolean'] } }],
 };
 
+/** A user name sudo can take (POSIX portable names, as useradd accepts them), or a template giving one. */
+const becomeUser = {
+  type: 'string',
+  pattern: '^(?:[A-Za-z_][A-Za-z0-9_.-]{0,31}\\$?|[0-9]+|.*\\{\\{.*\\}\\}.*)$',
+  description: 'User the task runs as through sudo (with `become`); default root, or the host\'s `ansible_become_user`.',
+};
+
 /** Task keywords (the one remaining key of a task is its module). */
 export const taskKeywords = {
   name: { type: 'string', description: 'What the task does, shown in progress and the recap.' },
@@ -22,7 +29,7 @@ export const taskKeywords = {
   listen: { ...stringList, description: 'Handler only: topics this handler answers to.' },
   tags: { ...stringList, description: 'Tags for --tags/--skip-tags.' },
   become: { type: 'boolean', description: 'Run through sudo.' },
-  become_user: { type: 'string' },
+  become_user: becomeUser,
   ignore_errors: { type: 'boolean', description: 'A failure is reported but does not stop the host.' },
   changed_when: condition,
   failed_when: condition,
@@ -56,7 +63,7 @@ export const playSchema = {
           {
             type: 'object',
             required: ['role'],
-            properties: { role: { type: 'string' }, vars: { type: 'object' }, when: condition, tags: stringList, become: { type: 'boolean' } },
+            properties: { role: { type: 'string' }, vars: { type: 'object' }, when: condition, tags: stringList, become: { type: 'boolean' }, become_user: becomeUser, no_log: { type: 'boolean' } },
             additionalProperties: { description: 'Role parameters (become role variables).' },
           },
         ],
@@ -67,8 +74,9 @@ export const playSchema = {
     post_tasks: taskList,
     handlers: taskList,
     become: { type: 'boolean' },
-    become_user: { type: 'string' },
-    gather_facts: { type: 'boolean' },
+    become_user: becomeUser,
+    gather_facts: { type: 'boolean', description: 'false: the play sees no `ansible_*` facts (lvsible still reads what its modules need).' },
+    no_log: { type: 'boolean', description: 'Never print the parameters, diffs or output of any task in this play (a task may say `no_log: false`).' },
     tags: stringList,
   },
 };

@@ -1,6 +1,6 @@
-import type { ConfigIssue } from '../errors.js';
+import type { ConfigIssue, SourceLocation } from '../errors.js';
 import type { Vars } from '../types.js';
-import { issueAt, type PathSegment, type SourceDoc } from '../config/source.js';
+import { formatPath, issueAt, type PathSegment, type SourceDoc } from '../config/source.js';
 import { validate } from '../config/validate.js';
 import { hasTemplate } from './template.js';
 import { taskKeywords } from './schema.js';
@@ -55,7 +55,7 @@ export function parseTask(
   raw: Record<string, unknown>,
   doc: SourceDoc,
   path: PathSegment[],
-  ctx: { baseDir: string; role?: string; inherited?: { tags: string[]; when: unknown[]; vars: Vars; become?: boolean } },
+  ctx: { baseDir: string; role?: string; inherited?: { tags: string[]; when: unknown[]; vars: Vars; become?: boolean; becomeUser?: string; noLog?: boolean } },
   issues: ConfigIssue[],
 ): Task | null {
   const moduleKeys = Object.keys(raw).filter((k) => !KEYWORDS.has(k));
@@ -95,8 +95,14 @@ export function parseTask(
   const inh = ctx.inherited;
   const when = [...(inh?.when ?? []), ...(raw.when === undefined ? [] : Array.isArray(raw.when) ? raw.when : [raw.when])];
   const { line, col } = doc.locate(path);
+  const keyLocs: Record<string, SourceLocation> = {};
+  for (const k of Object.keys(raw)) {
+    const at = doc.locate([...path, k]);
+    keyLocs[k === key ? 'module' : k] = { file: doc.file, line: at.line, col: at.col, field: formatPath([...path, k]) };
+  }
   return {
-    name: typeof raw.name === 'string' ? raw.name : `${key}${summariseArgs(args)}`,
+    // An unnamed no_log task is named by its module alone: its arguments may be what no_log hides.
+    name: typeof raw.name === 'string' ? raw.name : raw.no_log === true || (raw.no_log === undefined && inh?.noLog) ? key : `${key}${summariseArgs(args)}`,
     module,
     args,
     when: when.length ? when : undefined,
@@ -107,15 +113,17 @@ export function parseTask(
     listen: list(raw.listen),
     tags: [...(inh?.tags ?? []), ...list(raw.tags)],
     become: (raw.become as boolean | undefined) ?? inh?.become,
-    becomeUser: raw.become_user as string | undefined,
+    becomeUser: (raw.become_user as string | undefined) ?? inh?.becomeUser,
     ignoreErrors: raw.ignore_errors === true,
     changedWhen: raw.changed_when,
     failedWhen: raw.failed_when,
-    noLog: raw.no_log === true,
+    // As in Ansible, a task's own `no_log` wins over its play's, role's or import's.
+    noLog: typeof raw.no_log === 'boolean' ? raw.no_log : inh?.noLog === true,
     vars: { ...(inh?.vars ?? {}), ...((raw.vars as Vars | undefined) ?? {}) },
     baseDir: ctx.baseDir,
     role: ctx.role,
     loc: { file: doc.file, line, col, field: undefined },
+    keyLocs,
   };
 }
 

@@ -26,6 +26,8 @@ export interface Task {
   baseDir: string;
   role?: string;
   loc: SourceLocation;
+  /** Where each task keyword is written (`when`, `loop`, `notify`, the module...): errors point there. */
+  keyLocs: Record<string, SourceLocation>;
 }
 
 export interface Play {
@@ -40,6 +42,8 @@ export interface Play {
   tasks: Task[];
   handlers: Task[];
   loc: SourceLocation;
+  /** Where `hosts:` is written: a bad pattern is reported there. */
+  hostsLoc: SourceLocation;
 }
 
 export interface Playbook {

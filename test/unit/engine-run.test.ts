@@ -6,7 +6,8 @@ import { ConfigError } from '../../src/errors.js';
 import { connector } from '../../src/engine/connect.js';
 import type { EngineEvent, TaskEvent } from '../../src/engine/events.js';
 import { Redactor } from '../../src/engine/redact.js';
-import { precheck, runPlaybook, type RunOptions } from '../../src/engine/run.js';
+import { runPlaybook, type RunOptions } from '../../src/engine/run.js';
+import { precheck } from '../../src/engine/precheck.js';
 import { openInventory } from '../../src/commands/inventory-view.js';
 import { loadPlaybook } from '../../src/playbook/load.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openInventory } from '../../src/commands/inventory-view.js';
 import { loadPlaybook } from '../../src/playbook/load.js';
-import { precheck } from '../../src/engine/run.js';
+import { precheck } from '../../src/engine/precheck.js';
 import { renderKeepalivedConf } from '../../src/lvs/keepalived/render.js';
 import type { ClusterModel } from '../../src/lvs/model/types.js';
 

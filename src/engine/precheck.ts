@@ -1,0 +1,100 @@
+import { ConfigError, formatLocation, type ConfigIssue } from '../errors.js';
+import type { Play } from '../playbook/types.js';
+import { renderString, TemplateError } from '../playbook/template.js';
+import type { HostFacts, ModuleContext } from '../types.js';
+import { FACT_NAMES } from './facts.js';
+import { checkParams, normalizeParams, prepareTask, stageLoc, type Invocation } from './invocation.js';
+import { playHosts, scopeFor, selectTasks, type RunOptions } from './run.js';
+
+export type PrecheckOptions = Pick<RunOptions, 'inventory' | 'playbook' | 'extraVars' | 'limit' | 'tags' | 'skipTags'>;
+
+/** Facts are read from the host: a module that needs them to prepare its parameters can only be checked then. */
+class NeedsFacts extends Error {}
+const NO_FACTS = new Proxy({} as HostFacts, {
+  get: () => {
+    throw new NeedsFacts('facts are known only once connected');
+  },
+});
+
+/**
+ * Check every task against every host it will run on, before any connection: `when`, `loop` and parameters
+ * render, parameters fit their module (schema, then the module's own checks of addresses, names, modes), and
+ * what a module prepares locally is there and renders (`copy`/`template` sources, `.j2` files with the host's
+ * variables). What depends on facts or registered results is the only thing left for run time: an error whose
+ * undefined names are all such run-time names is not an error yet.
+ */
+export function precheckIssues(opts: PrecheckOptions): ConfigIssue[] {
+  // One issue per place and problem, naming every host it concerns.
+  const issues = new Map<string, ConfigIssue & { hosts: string[] }>();
+  const add = (i: ConfigIssue, host: string) => {
+    const key = `${formatLocation(i)}\u0000${i.message}`;
+    const seen = issues.get(key);
+    if (seen) seen.hosts.push(host);
+    else issues.set(key, { ...i, hosts: [host] });
+  };
+  const registered = opts.playbook.plays.flatMap((p) => [...p.tasks, ...p.handlers].flatMap((t) => (t.register ? [t.register] : [])));
+  for (const play of opts.playbook.plays) {
+    const runtime = new Set([...registered, ...setFactNames(play), ...(play.gatherFacts ? [...FACT_NAMES, 'ansible_facts'] : [])]);
+    const laterOnly = (e: Error) => {
+      const names = (e as { undefinedNames?: string[] }).undefinedNames ?? [];
+      return e instanceof NeedsFacts || (e instanceof TemplateError && names.length > 0 && names.every((n) => runtime.has(n)));
+    };
+    let hosts: string[];
+    try {
+      hosts = playHosts(play, opts, new Set());
+    } catch {
+      continue; // an unparseable `hosts:` is reported where it is written, by the caller
+    }
+    const tasks = selectTasks(play.tasks, opts.tags, opts.skipTags);
+    for (const host of hosts) {
+      const { vars, broken } = scopeFor({ ...opts, check: true }, play, host, {});
+      for (const task of [...tasks, ...play.handlers]) {
+        const prep = prepareTask(task, vars, broken);
+        if (prep.kind === 'error') {
+          if (!laterOnly(prep.error)) add({ ...stageLoc(task, prep.stage), message: prep.error.message }, host);
+          continue;
+        }
+        if (prep.kind !== 'run') continue;
+        for (const inv of prep.invocations) {
+          const found = checkParams(inv);
+          for (const i of found) add(i, host);
+          if (found.length || !inv.module) continue;
+          const e = prepareLocally(inv, host);
+          if (e && !laterOnly(e)) add({ ...(task.keyLocs.module ?? task.loc), message: describe(e, inv) }, host);
+        }
+      }
+    }
+  }
+  return [...issues.values()].map(({ hosts, ...i }) => ({ ...i, message: `${i.message} (host${hosts.length > 1 ? 's' : ''} ${hosts.join(', ')})` }));
+}
+
+export function precheck(opts: PrecheckOptions): void {
+  const issues = precheckIssues(opts);
+  if (issues.length) throw new ConfigError(issues);
+}
+
+/** Run the module's local preparation (reading sources, rendering templates) as apply would, without a host. */
+function prepareLocally(inv: Invocation, host: string): Error | null {
+  const ctx: ModuleContext = {
+    host,
+    facts: NO_FACTS,
+    baseDir: inv.task.baseDir,
+    root: '',
+    render: (t, extra) => renderString(t, { ...inv.vars, ...(extra ?? {}) }),
+  };
+  try {
+    normalizeParams(inv, ctx);
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}
+
+function describe(e: Error, inv: Invocation): string {
+  const text = e instanceof ConfigError ? e.issues.map((i) => i.message).join('; ') : e.message;
+  return inv.itemLabel ? `${text} (item ${inv.itemLabel})` : text;
+}
+
+function setFactNames(play: Play): string[] {
+  return play.tasks.filter((t) => t.module === 'set_fact' && t.args && typeof t.args === 'object').flatMap((t) => Object.keys(t.args as object));
+}
