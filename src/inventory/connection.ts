@@ -1,4 +1,5 @@
 import type { Vars } from '../types.js';
+import { currentSecrets } from '../config/secrets.js';
 
 /**
  * How to reach a host, read from its merged vars under the Ansible names (plus two lvsible ones for host
@@ -41,9 +42,9 @@ export const SECRET_VARS: readonly string[] = [
   'keepalived_auth_pass',
 ];
 
-/** SECRET_VARS plus anything named like a secret (…_password, …_pass, …_secret, …_token, auth_pass). */
+/** SECRET_VARS, anything named like a secret, and names the operator listed in `lvsible_secrets` (docs/secrets.md). */
 export function isSecretVar(name: string): boolean {
-  return SECRET_VARS.includes(name) || /(^|_)(pass|password|passwd|secret|token|auth_pass|private_key)$/i.test(name);
+  return SECRET_VARS.includes(name) || currentSecrets().isSecret(name);
 }
 
 export const REDACTED = '********';
