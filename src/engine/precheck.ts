@@ -4,6 +4,7 @@ import { renderString, TemplateError } from '../playbook/template.js';
 import type { HostFacts, ModuleContext } from '../types.js';
 import { FACT_NAMES } from './facts.js';
 import { checkParams, normalizeParams, prepareTask, stageLoc, type Invocation } from './invocation.js';
+import { Redactor } from './redact.js';
 import { playHosts, scopeFor, selectTasks, type RunOptions } from './run.js';
 
 export type PrecheckOptions = Pick<RunOptions, 'inventory' | 'playbook' | 'extraVars' | 'limit' | 'tags' | 'skipTags'>;
@@ -32,6 +33,7 @@ export function precheckIssues(opts: PrecheckOptions): ConfigIssue[] {
     if (seen) seen.hosts.push(host);
     else issues.set(key, { ...i, hosts: [host] });
   };
+  const secrets = new Redactor();
   const registered = opts.playbook.plays.flatMap((p) => [...p.tasks, ...p.handlers].flatMap((t) => (t.register ? [t.register] : [])));
   for (const play of opts.playbook.plays) {
     const runtime = new Set([...registered, ...setFactNames(play), ...(play.gatherFacts ? [...FACT_NAMES, 'ansible_facts'] : [])]);
@@ -48,6 +50,8 @@ export function precheckIssues(opts: PrecheckOptions): ConfigIssue[] {
     const tasks = selectTasks(play.tasks, opts.tags, opts.skipTags);
     for (const host of hosts) {
       const { vars, broken } = scopeFor({ ...opts, check: true }, play, host, {});
+      // A templated secret (`db_password: "{{ vault_pw }}"`) is known once rendered: before any issue quotes it.
+      secrets.addFromScope(vars);
       for (const task of [...tasks, ...play.handlers]) {
         const prep = prepareTask(task, vars, broken);
         if (prep.kind === 'error') {

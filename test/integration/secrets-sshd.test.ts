@@ -29,6 +29,8 @@ const SECRETS = {
   playNolog: 'play-nolog-5150',
   /** Printed by a no_log task that fails. */
   nologFail: 'nolog-fail-2202',
+  /** A secret variable that is a template: secret once rendered (`api_token: "{{ cert_source }}"`). */
+  templated: 'templated-secret-77',
 };
 
 /** Every form of `s` the test knows lvsible could print, derived here independently of the redactor. */
@@ -131,6 +133,8 @@ describe('secrets never appear in any output (real sshd host)', () => {
     db_password: ${JSON.stringify(SECRETS.inventory)}
     dsn: ${SECRETS.listed}
     lvsible_secrets: [dsn]
+    cert_source: ${SECRETS.templated}
+    api_token: "{{ cert_source }}"
   children:
     web:
       hosts:
@@ -221,6 +225,14 @@ describe('secrets never appear in any output (real sshd host)', () => {
     expect(s.out).toMatch(/unterminated single quote in "echo \*{8}"/);
     expect(s.out).toContain("run: mysql '-p******** unterminated'");
     assertNoSecret(s.out, 'command splitting');
+
+    // The rendered value of a templated secret, quoted by a load-time check (copy's missing source).
+    const src = join(dir, 'src.yml');
+    writeFileSync(src, `- hosts: web\n  tasks:\n    - copy: { src: "{{ api_token }}", dest: /x }\n`);
+    const c = await lvsible(['plan', '-i', inv, src]);
+    expect(c.code).toBe(1);
+    expect(c.out).toContain('copy: source "********" not found');
+    assertNoSecret(c.out, 'templated secret in a precheck error');
 
     const schema = join(dir, 'schema.yml');
     writeFileSync(schema, `- hosts: web\n  vars: { api_token: ${SECRETS.listed} }\n  tasks:\n    - sysctl: { name: "{{ api_token }}", value: { x: 1 } }\n`);
