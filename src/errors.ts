@@ -1,3 +1,5 @@
+import { isAbsolute, relative } from 'node:path';
+
 /** Where a problem is: a file, a line and column (1-based), and the field inside the document. */
 export interface SourceLocation {
   file: string;
@@ -7,8 +9,15 @@ export interface SourceLocation {
   field?: string;
 }
 
+/** A file as the operator would type it: relative to where they stand when it is below it, else as it is. */
+export function displayPath(file: string): string {
+  if (!isAbsolute(file)) return file;
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
 export function formatLocation(loc: SourceLocation): string {
-  let s = loc.file;
+  let s = displayPath(loc.file);
   if (loc.line !== undefined) s += `:${loc.line}`;
   if (loc.line !== undefined && loc.col !== undefined) s += `:${loc.col}`;
   if (loc.field) s += ` (${loc.field})`;

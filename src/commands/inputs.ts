@@ -7,7 +7,7 @@ import { Redactor } from '../engine/redact.js';
 import { patternProblems } from '../inventory/index.js';
 import type { Vars } from '../types.js';
 import { checkInventoryExists, defaultInventory, parseExtraVars, splitList } from './common.js';
-import { openInventory, type OpenedInventory } from './inventory-view.js';
+import { readOpenInventory, type OpenedInventory } from './inventory-view.js';
 
 /** The command-line options every run takes, as commander hands them over (strings, unchecked). */
 export interface RunFlags {
@@ -46,22 +46,23 @@ export function loadRunInputs(playbookFile: string, flags: RunFlags): RunInputs 
   const issues: ConfigIssue[] = [...flagIssues(flags)];
   const redactor = new Redactor();
   const invPaths = flags.inventory?.length ? flags.inventory : defaultInventory(playbookFile);
-  const opened = collectIssues(issues, () => {
-    checkInventoryExists(invPaths);
-    return openInventory(invPaths, { cluster: flags.cluster, redactor });
-  });
+  const before = issues.length;
+  collectIssues(issues, () => checkInventoryExists(invPaths));
+  // With an inventory source missing, what loads would be a different inventory than the operator named.
+  const opened = issues.length > before ? undefined : readOpenInventory(invPaths, issues, { cluster: flags.cluster, redactor });
+  const inventoryOk = issues.length === before;
   const playbook = readPlaybook(playbookFile, issues);
   const parsedExtra = collectIssues(issues, () => parseExtraVars(flags.extraVars ?? []));
   const extraVars = parsedExtra ?? {};
   redactor.addFromVars(extraVars);
   const tags = splitList(flags.tags);
   const skipTags = splitList(flags.skipTags);
-  if (opened) issues.push(...limitIssues(opened, flags.limit));
+  if (opened && inventoryOk) issues.push(...limitIssues(opened, flags.limit));
   if (playbook) {
     for (const play of playbook.plays) for (const p of patternProblems(play.hosts)) issues.push({ ...play.hostsLoc, message: p });
   }
   // Without the extra vars every variable they define would be reported undefined: noise, not news.
-  if (opened && playbook && parsedExtra) {
+  if (opened && inventoryOk && playbook && parsedExtra) {
     issues.push(...precheckIssues({ inventory: opened.view, playbook, extraVars, limit: flags.limit, tags, skipTags }));
   }
   if (issues.length) throw new ConfigError(sortIssues(issues).map((i) => ({ ...i, message: redactor.text(i.message) })));

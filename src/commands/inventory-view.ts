@@ -3,12 +3,16 @@ import { join } from 'node:path';
 import type { Vars } from '../types.js';
 import type { InventoryView } from '../engine/run.js';
 import type { Redactor } from '../engine/redact.js';
+import { collectIssues, ConfigError, sortIssues, type ConfigIssue } from '../errors.js';
+import { loadYaml } from '../config/source.js';
+import { validate } from '../config/validate.js';
+import { clusterSchema } from '../lvs/model/schema.js';
 import {
   addGroup,
   groupHosts,
   hostGroups,
   hostVars,
-  loadInventory,
+  readInventory,
   resolvePatternDetailed,
   SECRET_VARS,
   type Inventory,
@@ -29,7 +33,20 @@ export interface OpenedInventory {
  * derived variables (`lvs_*`), so roles read the cluster like any other variable.
  */
 export function openInventory(paths: string[], opts: { cluster?: string; redactor?: Redactor } = {}): OpenedInventory {
-  const inv = loadInventory(paths);
+  const issues: ConfigIssue[] = [];
+  const opened = readOpenInventory(paths, issues, opts);
+  if (issues.length) throw new ConfigError(sortIssues(issues));
+  return opened;
+}
+
+/**
+ * The same, collecting problems into `issues`. When the inventory itself has problems, the cluster model is
+ * checked against its schema only: its cross-host checks would report hosts whose inventory entry is the
+ * real mistake.
+ */
+export function readOpenInventory(paths: string[], issues: ConfigIssue[], opts: { cluster?: string; redactor?: Redactor } = {}): OpenedInventory {
+  const before = issues.length;
+  const inv = readInventory(paths, issues);
   const clusterFile = opts.cluster ?? inv.dirs.map((d) => join(d, 'cluster.yml')).find((f) => existsSync(f));
   const baseVars = new Map<string, Vars>();
   const varsOf = (h: string): Vars => {
@@ -39,10 +56,25 @@ export function openInventory(paths: string[], opts: { cluster?: string; redacto
     baseVars.set(h, v);
     return v;
   };
+  // Learnt first, so that even the problems reported below cannot print an inventory secret.
+  if (opts.redactor) {
+    for (const h of inv.hosts.keys()) {
+      const v = varsOf(h);
+      for (const name of SECRET_VARS) opts.redactor.add(v[name]);
+      opts.redactor.addFromVars(v);
+    }
+  }
+  if (issues.length > before) {
+    if (clusterFile) collectIssues(issues, () => {
+      const doc = loadYaml(clusterFile);
+      issues.push(...validate(clusterSchema, doc.data, doc));
+    });
+    return { inv, view: viewOf(inv, varsOf), clusterFile, warnings: [...inv.warnings] };
+  }
   let cluster: ClusterModel | undefined;
   if (clusterFile) {
-    cluster = loadCluster(clusterFile, { hosts: [...inv.hosts.keys()], hostVars: varsOf });
-    for (const [name, hosts] of Object.entries(clusterGroups(cluster))) addGroup(inv, name, hosts);
+    cluster = collectIssues(issues, () => loadCluster(clusterFile, { hosts: [...inv.hosts.keys()], hostVars: varsOf }));
+    if (cluster) for (const [name, hosts] of Object.entries(clusterGroups(cluster))) addGroup(inv, name, hosts);
     baseVars.clear();
   }
   const views = new Map<string, Vars>();
@@ -53,20 +85,16 @@ export function openInventory(paths: string[], opts: { cluster?: string; redacto
     views.set(h, v);
     return v;
   };
-  if (opts.redactor) {
-    for (const h of inv.hosts.keys()) {
-      const v = varsOf(h);
-      for (const name of SECRET_VARS) opts.redactor.add(v[name]);
-      opts.redactor.addFromVars(v);
-    }
-    if (cluster) for (const s of clusterSecrets(cluster)) opts.redactor.add(s);
-  }
-  const view: InventoryView = {
+  if (opts.redactor && cluster) for (const s of clusterSecrets(cluster)) opts.redactor.add(s);
+  return { inv, view: viewOf(inv, full), cluster, clusterFile, warnings: [...inv.warnings] };
+}
+
+function viewOf(inv: Inventory, hostVarsOf: (h: string) => Vars): InventoryView {
+  return {
     hosts: () => [...inv.hosts.keys()],
-    hostVars: full,
+    hostVars: hostVarsOf,
     groups: () => Object.fromEntries([...inv.groups.keys()].map((g) => [g, groupHosts(inv, g)])),
     groupNames: (h) => [...hostGroups(inv, h)].filter((g) => g !== 'all' && g !== 'ungrouped').sort(),
     resolve: (pattern) => resolvePatternDetailed(inv, pattern),
   };
-  return { inv, view, cluster, clusterFile, warnings: [...inv.warnings] };
 }

@@ -1,5 +1,5 @@
 /** Ansible-compatible inventory: loading, variable precedence, host patterns, connection settings, output. */
-export { loadInventory, looksLikeYaml, INVENTORY_DIR_IGNORE } from './load.js';
+export { loadInventory, readInventory, looksLikeYaml, INVENTORY_DIR_IGNORE } from './load.js';
 export {
   addGroup,
   createInventory,

@@ -25,12 +25,18 @@ export const INVENTORY_DIR_IGNORE: readonly RegExp[] = [
 const YAML_EXTS = new Set(['.yml', '.yaml', '.json']);
 
 export function loadInventory(paths: string[]): Inventory {
-  const inv = createInventory();
   const issues: ConfigIssue[] = [];
+  const inv = readInventory(paths, issues);
+  if (issues.length) throw new ConfigError(sortIssues(issues));
+  return inv;
+}
+
+/** The same, collecting: problems go into `issues`, and what could be read comes back for the checks after it. */
+export function readInventory(paths: string[], issues: ConfigIssue[]): Inventory {
+  const inv = createInventory();
   for (const p of paths) loadSource(inv, resolve(p), issues);
   reconcile(inv);
   inv.warnings.push(...lint(inv));
-  if (issues.length) throw new ConfigError(sortIssues(issues));
   return inv;
 }
 

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, formatLocation } from '../../src/errors.js';
+import { ConfigError, displayPath, formatLocation } from '../../src/errors.js';
 import { loadInventory } from '../../src/inventory/index.js';
 
 const FIX = resolve('test/fixtures/inventories');
@@ -11,7 +11,7 @@ function issuesOf(...paths: string[]): string[] {
     loadInventory(paths.map((p) => join(FIX, p)));
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    return e.issues.map((i) => `${formatLocation({ ...i, field: undefined }).replace(FIX + '/', '')}: ${i.message}`);
+    return e.issues.map((i) => `${formatLocation({ ...i, field: undefined }).replace(displayPath(FIX) + '/', '')}: ${i.message}`);
   }
   throw new Error('expected a ConfigError');
 }
