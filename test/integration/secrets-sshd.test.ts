@@ -1,10 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { quote } from '../../src/transport/quote.js';
 import { startSshd, type SshdHandle } from '../helpers/sshd.js';
+
+const HAS_KEEPALIVED = ['/usr/sbin/keepalived', '/usr/bin/keepalived', '/sbin/keepalived'].some((p) => existsSync(p));
 
 /**
  * Secrets never appear in any output of `lvsible`, run as an operator runs it (main() in-process, a real
@@ -29,6 +31,8 @@ const SECRETS = {
   playNolog: 'play-nolog-5150',
   /** Printed by a no_log task that fails. */
   nologFail: 'nolog-fail-2202',
+  /** A VRRP password (`authentication.pass`), which a failing `keepalived -t` quotes back. */
+  vrrp: 'vrrp-S3CRET-pw',
   /** A secret variable that is a template: secret once rendered (`api_token: "{{ cert_source }}"`). */
   templated: 'templated-secret-77',
 };
@@ -239,5 +243,21 @@ describe('secrets never appear in any output (real sshd host)', () => {
     const v = await lvsible(['plan', '-i', inv, schema]);
     expect(v.code).toBe(1);
     assertNoSecret(v.out, 'schema error');
+  });
+
+  it.skipIf(!HAS_KEEPALIVED)('a failing keepalived -t quotes the VRRP password back: masked', async () => {
+    // keepalived -t quotes the line it cannot read: here, the password.
+    const ka = join(dir, 'ka.yml');
+    writeFileSync(
+      ka,
+      `- hosts: web\n  vars:\n    vrrp: { authentication: { type: PASS, pass: ${SECRETS.vrrp} } }\n  tasks:\n` +
+        `    - copy:\n        dest: /keepalived.conf\n        content: "global_defs {\\n}\\n{{ vrrp.authentication.pass }}\\n"\n        validate: keepalived -t -f %s\n`,
+    );
+    for (const flags of [[], ['--json', '-v']]) {
+      const k = await lvsible(['apply', '-i', inv, ka, ...flags]);
+      expect(k.code).toBe(1);
+      expect(k.out).toContain("Unknown keyword '********'");
+      assertNoSecret(k.out, 'keepalived -t');
+    }
   });
 });
