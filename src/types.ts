@@ -90,6 +90,13 @@ export interface Module<P = any, S = any> {
   schema: Record<string, unknown>;
   /** Parameter names whose values are secrets (never printed). */
   secretParams?: string[];
+  /**
+   * Checks of the rendered params beyond the schema (addresses, prefixes, interface names, modes: the grammar of
+   * the file or command each value ends up in), run before any connection. `field` is the param's dotted path
+   * (`dev`, `services[0].destinations[1].address`). Pure; must tolerate values of the wrong type (the schema
+   * reports those).
+   */
+  check?(params: P): ParamIssue[];
   /** Turn validated params into the normal form (defaults, short forms). Pure. */
   normalize?(params: P, ctx: ModuleContext): P;
   read(params: P, ctx: ModuleContext): Probe<S>;
@@ -107,3 +114,9 @@ export interface Module<P = any, S = any> {
 }
 
 export type Vars = Record<string, unknown>;
+
+/** A problem with one parameter of a module, found before connecting. */
+export interface ParamIssue {
+  field: string;
+  message: string;
+}

@@ -74,7 +74,13 @@ export function checkParams(inv: Invocation): ConfigIssue[] {
   // Rendered values have no position of their own: every issue points at the task that produced them.
   const { file, line = 1, col = 1 } = inv.task.keyLocs.module ?? inv.task.loc;
   const at: SourceDoc = { file, data: inv.params, locate: () => ({ line, col }) };
-  return validate(inv.module.schema, inv.params, at, [inv.task.module]).map((i) => ({
+  const schema = validate(inv.module.schema, inv.params, at, [inv.task.module]);
+  // The module's own checks (grammar of the file or command each value goes into); a field the schema already
+  // refused is not reported twice.
+  const own = (inv.module.check?.(inv.params) ?? [])
+    .map((c) => ({ file, line, col, field: `${inv.task.module}.${c.field}`, message: c.message }))
+    .filter((c) => !schema.some((i) => i.field === c.field || c.field.startsWith(`${i.field}.`) || c.field.startsWith(`${i.field}[`)));
+  return [...schema, ...own].map((i) => ({
     ...i,
     message: `${i.message}${inv.itemLabel ? ` (item ${inv.itemLabel})` : ''}`,
   }));

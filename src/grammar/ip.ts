@@ -41,7 +41,8 @@ export function ipv6(v: string): Reason {
 
 export function ipAddress(v: string): Reason {
   if (v.includes(':')) return ipv6(v);
-  return ipv4(v) && 'is not an IPv4/IPv6 address';
+  // Dotted numbers are meant as IPv4: say what is wrong with them; anything else is just not an address.
+  return /^[\d.]+$/.test(v) ? ipv4(v) : 'is not an IPv4/IPv6 address';
 }
 
 /** `N` for an address of `family`: decimal, no sign, no leading zero, within 0..32 or 0..128. */

@@ -3,6 +3,7 @@ import type { Change, ExecResult, ModuleContext, Probe } from '../types.js';
 import { quote, sh } from '../transport/quote.js';
 import { chompLines, defineModule, parseSections, probeTest, rooted } from './util.js';
 import { splitWords } from '../transport/quote.js';
+import { guardChecks } from './checks.js';
 /** Re-exported: the splitter lives beside quote(), its inverse. */
 export { splitWords };
 
@@ -98,6 +99,7 @@ export const command = defineModule<CommandParams, CommandState>({
     },
     anyOf: [{ required: ['free_form'] }, { required: ['cmd'] }, { required: ['argv'] }],
   },
+  check: guardChecks,
   read: readGuards,
   plan: (p, cur, ctx) => planRun(p, cur, ctx, commandLine),
   registerResult: commandResult,

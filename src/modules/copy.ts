@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Change, Module, ModuleContext } from '../types.js';
 import { ConfigError } from '../errors.js';
+import { writeChecks } from './checks.js';
 import { fileProbe, modeSchema, sha256, normalizeMode, planFileContent, type FileState } from './files.js';
 
 export interface CopyParams {
@@ -76,6 +77,8 @@ export const copyModule: Module<CopyParams, FileState> = {
       src: { type: 'string', minLength: 1, description: "Local file to copy, relative to the role's files/ directory, then to the role or playbook directory." },
     },
   },
+
+  check: writeChecks,
 
   normalize(p, ctx) {
     if (p.content !== undefined && p.src !== undefined) throw new Error('copy: src and content are mutually exclusive');

@@ -1,5 +1,7 @@
 import type { Change, Module, Probe, Step } from '../types.js';
 import { sh } from '../transport/quote.js';
+import { absolutePath, accountName, controlChar, unixMode } from '../grammar/index.js';
+import { ParamChecks } from './checks.js';
 import { attrDrift, attrSteps, failStep, fileProbeScript, modeSchema, normalizeMode, parseFileState, type FileState } from './files.js';
 
 export interface FileParams {
@@ -39,6 +41,15 @@ export const fileModule: Module<FileParams, FileModuleState> = {
       recurse: { type: 'boolean', description: 'With state: directory, also apply owner, group and mode to everything below it.' },
     },
   },
+
+  check: (p) =>
+    new ParamChecks()
+      .field('path', p.path, absolutePath)
+      .field('mode', p.mode, unixMode)
+      .field('owner', p.owner, accountName)
+      .field('group', p.group, accountName)
+      // A link target may be relative, but it is still one line of `ln -s` and of every listing of it.
+      .field('src', p.src, (v) => (v ? controlChar(v) : 'is empty')).issues,
 
   normalize(p) {
     const state = p.state ?? (p.src !== undefined ? 'link' : 'file');

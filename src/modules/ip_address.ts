@@ -3,6 +3,8 @@ import { sh } from '../transport/quote.js';
 import { formatIp, parseCidr } from '../lvs/model/net.js';
 import { deviceBinding, parseUnitState, planUnitAbsent, planUnitPresent, renderUnit, unitName, unitProbeScript, type UnitState } from './netpersist.js';
 import { parseIpJson, sectionsOf } from './iproute.js';
+import { ParamChecks, str } from './checks.js';
+import { cidr, interfaceName } from '../grammar/index.js';
 
 export interface IpAddressParams {
   address: string;
@@ -88,6 +90,17 @@ export const ipAddressModule: Module<IpAddressParams, IpAddressState> = {
       persistent: { type: 'boolean', description: 'Keep the address across reboots with a generated systemd unit (default true).' },
       up: { type: 'boolean', description: 'Bring the device up as well (default true).' },
     },
+  },
+
+  check(p) {
+    const c = new ParamChecks()
+      .field('address', p.address, (v) => cidr(v.trim()))
+      .field('dev', p.dev, (v) => interfaceName(v))
+      .field('label', p.label, (v) => interfaceName(v, { alias: true }));
+    // The kernel wants the label to start with the device name (`lo:vip` on lo): it refuses anything else.
+    const [dev, label] = [str(p.dev), str(p.label)];
+    if (dev && label && !c.issues.length && label !== dev && !label.startsWith(`${dev}:`)) c.add('label', `${JSON.stringify(label)} must be the device name or start with "${dev}:" (the kernel refuses other labels)`);
+    return c.issues;
   },
 
   normalize(p) {

@@ -1,4 +1,6 @@
-import type { Change, Step } from '../types.js';
+import type { Change, ParamIssue, Step } from '../types.js';
+import { ipAddress, ipvsName, ipvsNetmask, ipvsSchedFlags, ipvsScheduler } from '../grammar/index.js';
+import { ParamChecks } from './checks.js';
 import { sh } from '../transport/quote.js';
 import { atomicWriteSteps } from './files.js';
 import { parseUnitState, planUnitAbsent, planUnitPresent, renderUnit, unitProbeScript, type UnitState } from './netpersist.js';
@@ -45,9 +47,36 @@ export function timeoutsUnitText(t: IpvsTimeouts): string {
   });
 }
 
+/** Every value that becomes a word of the `ipvsadm -R` batch, checked before connecting (src/grammar/ipvsadm.ts). */
+function checkIpvs(p: IpvsParams): ParamIssue[] {
+  const c = new ParamChecks();
+  if (!Array.isArray(p.services)) return c.issues;
+  p.services.forEach((s, i) => {
+    if (!s || typeof s !== 'object') return;
+    const at = `services[${i}]`;
+    if (s.kind !== 'fwmark') c.field(`${at}.address`, s.address, ipAddress);
+    c.field(`${at}.scheduler`, s.scheduler, ipvsScheduler)
+      .each(`${at}.schedFlags`, s.schedFlags, ipvsSchedFlags)
+      .field(`${at}.persistence.netmask`, s.persistence?.netmask, ipvsNetmask)
+      .field(`${at}.pe`, s.pe, ipvsName);
+    const v6 = typeof s.address === 'string' ? s.address.includes(':') : s.family === 'inet6';
+    (Array.isArray(s.destinations) ? s.destinations : []).forEach((d, j) => {
+      if (!d || typeof d !== 'object') return;
+      const before = c.issues.length;
+      c.field(`${at}.destinations[${j}].address`, d.address, ipAddress);
+      // Only TUN can cross families (an IPv4 tunnel to an IPv6 service's realserver); ipvsadm refuses the rest.
+      if (c.issues.length === before && typeof d.address === 'string' && d.method !== 'tun' && d.address.includes(':') !== v6) {
+        c.add(`${at}.destinations[${j}].address`, `${d.address} is not of the service's address family (only tun destinations may differ)`);
+      }
+    });
+  });
+  return c.issues;
+}
+
 export const ipvs = defineModule<IpvsParams, IpvsState>({
   name: 'ipvs',
   schema: ipvsParamsSchema,
+  check: checkIpvs,
   normalize: (p) => ({ drain: true, drain_timeout: 30, persist: true, purge: true, ...p }),
   read(p, ctx) {
     const layout = persistLayout(ctx.facts);

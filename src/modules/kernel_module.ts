@@ -1,5 +1,7 @@
 import type { Change } from '../types.js';
 import { sh } from '../transport/quote.js';
+import { controlChar, kernelModuleName } from '../grammar/index.js';
+import { ParamChecks } from './checks.js';
 import {
   defineModule,
   fileContent,
@@ -71,6 +73,10 @@ export const kernel_module = defineModule<KernelModuleParams, KernelModuleState>
       },
     },
   },
+  check: (p) =>
+    new ParamChecks()
+      .field('name', p.name, kernelModuleName)
+      .field('params', p.params, (v) => controlChar(v)).issues,
   normalize: (p) => norm(p),
   read(p, ctx) {
     const n = norm(p);

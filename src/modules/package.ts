@@ -1,5 +1,7 @@
 import type { Change, HostFacts, Step } from '../types.js';
 import { sh } from '../transport/quote.js';
+import { packageName } from '../grammar/index.js';
+import { ParamChecks } from './checks.js';
 import { defineModule } from './util.js';
 
 export interface PackageParams {
@@ -60,6 +62,7 @@ export const pkg = defineModule<PackageParams, PackageState>({
       },
     },
   },
+  check: (p) => new ParamChecks().each('name', p.name, packageName).issues,
   normalize: (p) => ({ ...p, name: names(p), state: p.state ?? 'present' }),
   read(p, ctx) {
     const list = names(p);

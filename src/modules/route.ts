@@ -4,6 +4,8 @@ import { formatIp, networkOf, parseCidr, parseIp } from '../lvs/model/net.js';
 import { deviceBinding, parseUnitState, planUnitAbsent, planUnitPresent, renderUnit, unitName, unitProbeScript, type UnitState } from './netpersist.js';
 import { parseIpJson, sectionsOf } from './iproute.js';
 import { DEV_PATTERN } from './ip_address.js';
+import { ParamChecks, str } from './checks.js';
+import { cidr, interfaceName, ipAddress } from '../grammar/index.js';
 
 export interface RouteParams {
   dest: string;
@@ -96,6 +98,23 @@ export const routeModule: Module<RouteParams, RouteState> = {
       state: { enum: ['present', 'absent'], description: 'present (default) or absent.' },
       persistent: { type: 'boolean', description: 'Keep the route across reboots with a generated systemd unit (default true).' },
     },
+  },
+
+  check(p) {
+    const c = new ParamChecks()
+      .field('dest', p.dest, (v) => (v === 'default' ? null : cidr(v)))
+      .field('via', p.via, ipAddress)
+      .field('dev', p.dev, (v) => interfaceName(v));
+    const [dest, via] = [str(p.dest), str(p.via)];
+    if (p.via === undefined && p.dev === undefined && p.state !== 'absent') c.add('dest', `route ${dest ?? ''} needs via (a gateway) or dev (a device)`);
+    if (dest && dest !== 'default' && !c.issues.some((i) => i.field === 'dest')) {
+      const canon = canonicalDst(dest);
+      const given = parseCidr(dest)!;
+      // The kernel refuses 10.0.0.1/24 ("Invalid prefix for given prefix length").
+      if (`${formatIp(given)}/${given.prefix}` !== canon) c.add('dest', `${JSON.stringify(dest)} has host bits set; did you mean ${canon}?`);
+      if (via && !c.issues.some((i) => i.field === 'via') && via.includes(':') !== dest.includes(':')) c.add('via', `gateway ${via} is not of the same address family as ${dest}`);
+    }
+    return c.issues;
   },
 
   normalize(p) {

@@ -1,5 +1,7 @@
 import type { Change, ModuleContext, Step } from '../types.js';
 import { sh } from '../transport/quote.js';
+import { unitName as unitNameGrammar } from '../grammar/index.js';
+import { ParamChecks } from './checks.js';
 import { defineModule, parseSections, probeTest, probeValue, rooted } from './util.js';
 
 export interface ServiceParams {
@@ -57,6 +59,7 @@ export const service = defineModule<ServiceParams, ServiceState>({
       },
     },
   },
+  check: (p) => new ParamChecks().field('name', p.name, (v) => unitNameGrammar(v, { suffix: false })).issues,
   read(p, ctx) {
     if (!ctx.facts.hasSystemd) return readSysv(p, ctx);
     const u = unitName(p.name);

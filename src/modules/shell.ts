@@ -1,6 +1,7 @@
 import { sh } from '../transport/quote.js';
 import { commandResult, commonSchema, planRun, readGuards, type CommandParams, type CommandState } from './command.js';
 import { defineModule } from './util.js';
+import { guardChecks } from './checks.js';
 
 /** Like `command`, but the line is a shell script: pipes, redirections, `$VARS` and globs work. */
 export const shell = defineModule<CommandParams, CommandState>({
@@ -12,6 +13,7 @@ export const shell = defineModule<CommandParams, CommandState>({
     properties: { ...commonSchema },
     anyOf: [{ required: ['free_form'] }, { required: ['cmd'] }],
   },
+  check: guardChecks,
   read: readGuards,
   // Through /bin/sh explicitly: the remote user's login shell may not be POSIX.
   plan: (p, cur, ctx) =>

@@ -9,7 +9,8 @@ import {
   rooted,
   writeFileStep,
 } from './util.js';
-import { mustFit, sysctlKey, sysctlValue } from '../grammar/index.js';
+import { absolutePath, mustFit, sysctlKey, sysctlValue } from '../grammar/index.js';
+import { ParamChecks } from './checks.js';
 
 export interface SysctlParams {
   name: string;
@@ -130,6 +131,11 @@ export const sysctl = defineModule<SysctlParams, SysctlState>({
     if: { properties: { state: { const: 'absent' } }, required: ['state'] },
     else: { required: ['value'] },
   },
+  check: (p) =>
+    new ParamChecks()
+      .field('name', p.name, sysctlKey)
+      .field('value', p.value, sysctlValue)
+      .field('sysctl_file', p.sysctl_file, absolutePath).issues,
   normalize: (p) => norm(p),
   read(p, ctx) {
     const n = norm(p);

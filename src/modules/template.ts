@@ -1,5 +1,6 @@
 import type { Module, ModuleContext } from '../types.js';
 import { TemplateError } from '../playbook/template.js';
+import { writeChecks } from './checks.js';
 import { fileProbe, normalizeMode, sha256, type FileState } from './files.js';
 import { planWrite, readLocal, resolveLocal, writeProperties } from './copy.js';
 
@@ -45,6 +46,7 @@ export const templateModule: Module<TemplateParams, FileState> = {
     },
   },
 
+  check: writeChecks,
   normalize: (p, ctx) => ({ ...p, mode: normalizeMode(p.mode), rendered: render(p, ctx) }),
 
   read: (p, ctx) => fileProbe(ctx.root + p.dest, sha256(render(p, ctx))),
