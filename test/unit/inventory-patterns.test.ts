@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadInventory, resolvePattern, resolvePatternDetailed, splitPattern } from '../../src/inventory/index.js';
+import { loadInventory, patternProblems, resolvePattern, resolvePatternDetailed, splitPattern } from '../../src/inventory/index.js';
 
 const inv = loadInventory([resolve('test/fixtures/inventories/yaml/hosts.yml')]);
 const short = (hosts: string[]) => hosts.map((h) => h.replace('.example.com', ''));
@@ -86,4 +86,27 @@ describe('host patterns (Ansible semantics, results in inventory order)', () => 
   it('reports a bad regular expression', () => {
     expect(() => resolvePattern(inv, '~web(')).toThrow(/invalid regular expression in host pattern "~web\("/);
   });
+});
+
+describe('patterns that cannot be parsed are refused, not widened', () => {
+  it.each([
+    ['~[unclosed', /unclosed "\["/],
+    ['dir[1:', /unclosed "\["/],
+    ['web:!', /"!" .* names no group or host/],
+    ['web:&', /"&" .* names no group or host/],
+    ['~', /no regular expression/],
+    ['~(a', /invalid regular expression/],
+    ['web[3:1]', /ends before it starts/],
+    ['web\u0007', /control character/],
+    ['', /empty host pattern/],
+  ])('%j', (pattern, message) => {
+    const problems = patternProblems(pattern);
+    expect(problems.length).toBe(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  it.each(['all', 'web', 'web:!dir1', 'web:&lvs_directors', 'web[0]', 'web[1:]', 'web[0:2]', 'db?.lan', 'web[ab]*', '~web\\d+', 'a,b', '2001:db8::1'])(
+    'accepts %j',
+    (pattern) => expect(patternProblems(pattern)).toEqual([]),
+  );
 });
