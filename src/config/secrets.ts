@@ -54,32 +54,41 @@ export class SecretStore {
 
   /**
    * Record what `data` (a parsed document, vars, a scope) says is secret: `lvsible_secrets` names, values under
-   * secret names at any depth, and a cluster's `authentication.pass`. Iterative: documents may nest deeply.
+   * secret names at any depth, and a cluster's `authentication.pass`. Iterative (documents may nest deeply),
+   * and cheap on a large inventory: each distinct key is matched against the rule once.
    */
   collect(data: unknown): void {
-    const objects: Record<string, unknown>[] = [];
-    const stack: unknown[] = [data];
-    while (stack.length) {
-      const x = stack.pop();
-      if (Array.isArray(x)) for (const i of x) stack.push(i);
-      else if (x && typeof x === 'object') {
-        objects.push(x as Record<string, unknown>);
-        for (const v of Object.values(x)) if (v && typeof v === 'object') stack.push(v);
+    const listedBefore = this.names.size;
+    const walk = (check: (k: string) => boolean) => {
+      const stack: unknown[] = [data];
+      while (stack.length) {
+        const x = stack.pop();
+        if (Array.isArray(x)) {
+          for (const i of x) if (i && typeof i === 'object') stack.push(i);
+          continue;
+        }
+        if (!x || typeof x !== 'object') continue;
+        for (const k in x) {
+          const v = (x as Record<string, unknown>)[k];
+          if (k === 'lvsible_secrets') this.addNames(v);
+          else if (v !== null && v !== undefined && typeof v !== 'boolean' && check(k)) this.addLeaves(v);
+          else if (k === 'authentication' && v && typeof v === 'object') this.add((v as { pass?: unknown }).pass);
+          else if (v && typeof v === 'object') stack.push(v);
+        }
       }
-    }
-    // Names first: a list may come after the values it names, in the same document.
-    for (const o of objects) {
-      const listed = o.lvsible_secrets;
-      if (typeof listed === 'string') this.names.add(listed);
-      else if (Array.isArray(listed)) for (const n of listed) if (typeof n === 'string') this.names.add(n);
-    }
-    for (const o of objects) {
-      for (const [k, v] of Object.entries(o)) {
-        if (v === null || typeof v === 'boolean') continue;
-        if (this.isSecret(k)) this.addLeaves(v);
-        else if (k === 'authentication' && v && typeof v === 'object') this.add((v as { pass?: unknown }).pass);
-      }
-    }
+    };
+    const seen = new Map<string, boolean>();
+    walk((k) => {
+      let yes = seen.get(k);
+      if (yes === undefined) seen.set(k, (yes = this.isSecret(k)));
+      return yes;
+    });
+    // A list may come after the values it names, in the same document: look once more, for those names only.
+    if (this.names.size > listedBefore) walk((k) => this.names.has(k));
+  }
+
+  private addNames(listed: unknown): void {
+    for (const n of Array.isArray(listed) ? listed : [listed]) if (typeof n === 'string') this.names.add(n);
   }
 
   /**
