@@ -24,6 +24,25 @@ export function resolveModuleName(key: string): string {
 
 const KEYWORDS = new Set([...Object.keys(taskKeywords), 'import_tasks', 'include_tasks']);
 
+/**
+ * Ansible task keywords lvsible does not implement yet. Named as such, so that a playbook using one is refused
+ * with the reason instead of being read as a second module (or, worse, run without the keyword's effect).
+ */
+const ANSIBLE_ONLY_KEYWORDS = new Set([
+  'action', 'any_errors_fatal', 'args', 'async', 'become_exe', 'become_flags', 'become_method', 'check_mode',
+  'collections', 'connection', 'debugger', 'delay', 'delegate_facts', 'delegate_to', 'diff', 'environment',
+  'local_action', 'module_defaults', 'poll', 'port', 'remote_user', 'retries', 'run_once', 'throttle', 'timeout',
+  'until', 'block', 'rescue', 'always', 'include', 'include_role', 'import_role', 'import_playbook',
+  'with_dict', 'with_list', 'with_indexed_items', 'with_nested', 'with_sequence', 'with_subelements',
+  'with_together', 'with_fileglob', 'with_first_found', 'with_lines', 'with_random_choice', 'with_flattened',
+]);
+
+/** Variables Ansible itself sets: a `register` of one of them would silently shadow (or be shadowed by) it. */
+const RESERVED_NAMES = new Set([
+  'inventory_hostname', 'inventory_hostname_short', 'group_names', 'groups', 'hostvars', 'omit', 'item',
+  'playbook_dir', 'ansible_check_mode', 'ansible_play_name', 'ansible_facts', 'role_path', 'environment',
+]);
+
 /** `name=x value="a b"` free-form arguments, as Ansible accepts them. */
 export function parseKeyValues(s: string): Record<string, string> | null {
   const out: Record<string, string> = {};
@@ -58,7 +77,15 @@ export function parseTask(
   ctx: { baseDir: string; role?: string; inherited?: { tags: string[]; when: unknown[]; vars: Vars; become?: boolean; becomeUser?: string; noLog?: boolean } },
   issues: ConfigIssue[],
 ): Task | null {
-  const moduleKeys = Object.keys(raw).filter((k) => !KEYWORDS.has(k));
+  const unsupported = Object.keys(raw).filter((k) => ANSIBLE_ONLY_KEYWORDS.has(k));
+  for (const k of unsupported) {
+    issues.push(issueAt(doc, [...path, k], `task keyword "${k}" is Ansible's, and lvsible does not support it yet`));
+  }
+  if (typeof raw.register === 'string' && RESERVED_NAMES.has(raw.register)) {
+    issues.push(issueAt(doc, [...path, 'register'], `register: "${raw.register}" is a variable Ansible sets itself; choose another name`));
+  }
+  const moduleKeys = Object.keys(raw).filter((k) => !KEYWORDS.has(k) && !ANSIBLE_ONLY_KEYWORDS.has(k));
+  if (unsupported.length && !moduleKeys.length) return null;
   if (moduleKeys.length !== 1) {
     issues.push(
       issueAt(doc, path, moduleKeys.length
