@@ -6,7 +6,7 @@
  * no connection. The control case (`_control/`) is the same shape with valid input: it must connect, which
  * proves the listener would notice if a bad case got through. See bad-input/README.md to add a case.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -150,16 +150,27 @@ async function runInProcess(args: string[], cwd: string): Promise<Outcome> {
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
-function runInChild(args: string[], cwd: string): Outcome {
+/** Asynchronous on purpose: the listener lives in this process and must keep accepting while the child runs. */
+function runInChild(args: string[], cwd: string): Promise<Outcome> {
   const script = `import { main } from ${JSON.stringify(pathToFileURL(join(repo, 'src/cli.ts')).href)};
 main(process.argv).then((c) => { process.exitCode = c; }, (e) => { console.error('[runner] main() threw:', e); process.exitCode = 255; });`;
-  const r = spawnSync(process.execPath, ['--import', pathToFileURL(join(repo, 'node_modules/tsx/dist/loader.mjs')).href, '--input-type=module', '-e', script, 'lvsible', ...args], {
-    cwd,
-    encoding: 'utf8',
-    timeout: 30_000,
-    env: { ...process.env, CI: '1', NO_COLOR: '1' },
+  const loader = pathToFileURL(join(repo, 'node_modules/tsx/dist/loader.mjs')).href;
+  return new Promise((ok) => {
+    const child = spawn(process.execPath, ['--import', loader, '--input-type=module', '-e', script, 'lvsible', ...args], {
+      cwd,
+      env: { ...process.env, CI: '1', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      ok({ code: code ?? -1, stdout, stderr: signal ? `${stderr}\n[runner] killed by ${signal}` : stderr });
+    });
   });
-  return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? `\n[runner] ${r.error.message}` : '') };
 }
 
 async function runCase(name: string): Promise<{ outcome: Outcome; exp: Expectation; connections: number; work: string }> {
@@ -167,7 +178,7 @@ async function runCase(name: string): Promise<{ outcome: Outcome; exp: Expectati
   const exp = readExpectation(join(corpus, name), vars);
   const before = accepted;
   try {
-    const outcome = exp.child ? runInChild(exp.args, work) : await runInProcess(exp.args, work);
+    const outcome = exp.child ? await runInChild(exp.args, work) : await runInProcess(exp.args, work);
     // Let a connection that was opened at the last moment reach the listener before counting.
     await new Promise((ok) => setTimeout(ok, 20));
     return { outcome, exp, connections: accepted - before, work };
