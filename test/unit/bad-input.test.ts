@@ -31,6 +31,16 @@ const controls = readdirSync(corpus)
   .filter((n) => n.startsWith('_control-'))
   .sort();
 
+/** Worker threads cannot chdir: under vitest's `threads` pool every case runs in a child process instead. */
+const canChdir = (() => {
+  try {
+    process.chdir(process.cwd());
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
 let server: Server;
 let port = 0;
 let accepted = 0;
@@ -178,7 +188,7 @@ async function runCase(name: string): Promise<{ outcome: Outcome; exp: Expectati
   const exp = readExpectation(join(corpus, name), vars);
   const before = accepted;
   try {
-    const outcome = exp.child ? await runInChild(exp.args, work) : await runInProcess(exp.args, work);
+    const outcome = exp.child || !canChdir ? await runInChild(exp.args, work) : await runInProcess(exp.args, work);
     // Let a connection that was opened at the last moment reach the listener before counting.
     await new Promise((ok) => setTimeout(ok, 20));
     return { outcome, exp, connections: accepted - before, work };
