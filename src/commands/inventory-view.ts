@@ -17,6 +17,7 @@ import {
   SECRET_VARS,
   type Inventory,
 } from '../inventory/index.js';
+import { varLocation } from '../inventory/vars.js';
 import { clusterGroups, clusterSecrets, hostView, loadCluster, type ClusterModel } from '../lvs/model/index.js';
 
 export interface OpenedInventory {
@@ -73,7 +74,7 @@ export function readOpenInventory(paths: string[], issues: ConfigIssue[], opts: 
   }
   let cluster: ClusterModel | undefined;
   if (clusterFile) {
-    cluster = collectIssues(issues, () => loadCluster(clusterFile, { hosts: [...inv.hosts.keys()], hostVars: varsOf }));
+    cluster = collectIssues(issues, () => loadCluster(clusterFile, { hosts: [...inv.hosts.keys()], hostVars: varsOf, locate: (h, name, sub) => varLocation(inv, h, name, sub) }));
     if (cluster) for (const [name, hosts] of Object.entries(clusterGroups(cluster))) addGroup(inv, name, hosts);
     baseVars.clear();
   }

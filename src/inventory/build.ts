@@ -1,11 +1,13 @@
 import type { ConfigIssue } from '../errors.js';
-import { issueAt, type PathSegment, type SourceDoc } from '../config/source.js';
+import { formatPath, issueAt, type PathSegment, type SourceDoc } from '../config/source.js';
 import { validate } from '../config/validate.js';
 import type { Vars } from '../types.js';
 import { isSecretVar } from './connection.js';
 import { addChildGroup, addHostToGroup, ensureGroup, ensureHost, type Inventory } from './model.js';
 import { HostPatternError, parseHostKey } from './ranges.js';
 import { inventorySchema, rewordTypeMessage } from './schema.js';
+import { inventoryName } from '../grammar/names.js';
+import { assignFrom } from './origins.js';
 
 /**
  * Add one parsed inventory document (YAML, or INI turned into the YAML shape) to `inv`. Problems are
@@ -32,6 +34,13 @@ function addGroupDef(
   parent: string | null,
 ): void {
   const where = `${doc.file}:${doc.locate(path).line}`;
+  // Ansible takes blanks and control characters in names; lvsible writes names into keepalived.conf and
+  // messages, where they would split words or start lines (src/grammar/names.ts).
+  const bad = inventoryName(name);
+  if (bad) {
+    issues.push({ ...issueAt(doc, path, `group name ${JSON.stringify(name)} ${bad}`), field: quotedField(path) });
+    return;
+  }
   ensureGroup(inv, name, where);
   if (parent !== null) {
     const cycle = addChildGroup(inv, parent, name);
@@ -45,7 +54,7 @@ function addGroupDef(
   // Sections in the order written, so hosts keep the order a reader sees in the file.
   for (const [section, value] of Object.entries(def)) {
     if (!isRecord(value)) continue;
-    if (section === 'vars') Object.assign(inv.groups.get(name)!.vars, value);
+    if (section === 'vars') assignFrom(inv.groups.get(name)!.vars, value, doc, [...path, 'vars']);
     else if (section === 'children') {
       for (const [child, childDef] of Object.entries(value)) {
         addGroupDef(inv, doc, issues, child, childDef, [...path, 'children', child], name);
@@ -79,13 +88,24 @@ function addHosts(
     issues.push(issueAt(doc, path, `port ${parsed.port} in "${key}" must be 1..65535`));
   }
   const where = `${doc.file}:${doc.locate(path).line}`;
+  const bad = parsed.names.map((n) => [n, inventoryName(n)] as const).find(([, why]) => why);
+  if (bad) {
+    issues.push({ ...issueAt(doc, path, `host name ${JSON.stringify(bad[0])} ${bad[1]}`), field: quotedField(path) });
+    return;
+  }
   for (const name of parsed.names) {
     const h = ensureHost(inv, name, where);
     addHostToGroup(inv, group, name);
     // As in Ansible, an explicit ansible_port among the host's vars wins over a `:port` suffix.
     if (parsed.port !== undefined) h.vars.ansible_port = parsed.port;
-    if (isRecord(hostVars)) Object.assign(h.vars, hostVars);
+    if (isRecord(hostVars)) assignFrom(h.vars, hostVars, doc, path);
   }
+}
+
+/** The dotted field with its last key quoted, so a name holding a newline keeps the message on one line. */
+function quotedField(path: PathSegment[]): string {
+  const parent = formatPath(path.slice(0, -1));
+  return `${parent}[${JSON.stringify(String(path[path.length - 1]))}]`;
 }
 
 export function isRecord(v: unknown): v is Vars {

@@ -2,6 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { issueAt, loadYaml } from '../config/source.js';
+import { copyOrigins, recordDoc } from './origins.js';
 import { validate } from '../config/validate.js';
 import type { Vars } from '../types.js';
 import { isRecord, reword } from './build.js';
@@ -45,7 +46,11 @@ function loadEntries(dir: string, issues: ConfigIssue[], warnings: string[]): Ma
     const full = join(dir, entry);
     const files = isDir(full) ? listVarsFiles(full) : [full];
     const vars: Vars = {};
-    for (const f of files) Object.assign(vars, readVarsFile(f, issues));
+    for (const f of files) {
+      const read = readVarsFile(f, issues);
+      Object.assign(vars, read);
+      copyOrigins(vars, read);
+    }
     out.set(entry, { vars, files });
   }
   for (const entry of out.keys()) {
@@ -92,7 +97,9 @@ export function readVarsFile(file: string, issues: ConfigIssue[]): Vars {
     return {};
   }
   issues.push(...validate(varsFileSchema, doc.data, doc).map((i) => reword(i, doc)));
-  return isRecord(doc.data) ? doc.data : {};
+  if (!isRecord(doc.data)) return {};
+  recordDoc(doc.data, doc);
+  return doc.data;
 }
 
 function isDir(p: string): boolean {

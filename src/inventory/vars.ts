@@ -1,6 +1,9 @@
 import type { Vars } from '../types.js';
 import { groupMembers, hostGroups, type Inventory, type VarsDir } from './model.js';
 import { varsFileFor } from './vars-dirs.js';
+import { copyOrigins, locateOrigin, originOf } from './origins.js';
+import type { PathSegment } from '../config/source.js';
+import type { SourceLocation } from '../errors.js';
 
 /**
  * Inventory-level variable precedence, lowest first: Ansible's default VARIABLE_PRECEDENCE plus its
@@ -93,6 +96,7 @@ function rawGroupVars(inv: Inventory, name: string, opts: HostVarsOptions = {}):
 function withoutPriority(vars: Vars): Vars {
   if (!('ansible_group_priority' in vars)) return vars;
   const { ansible_group_priority: _, ...rest } = vars;
+  copyOrigins(rest, vars);
   return rest;
 }
 
@@ -147,4 +151,19 @@ export function hostVars(inv: Inventory, host: string, opts: HostVarsOptions = {
   const out: Vars = {};
   for (const l of hostVarLayers(inv, host, opts)) Object.assign(out, l.vars);
   return { ...out, ...magicVars(inv, host) };
+}
+
+/**
+ * Where the value a host sees for `name` was written (the layer that wins), and `sub` inside it:
+ * `varLocation(inv, 'dir1', 'lvs_interfaces', ['eth1'])`. Undefined for values with no file (magic vars).
+ */
+export function varLocation(inv: Inventory, host: string, name: string, sub: PathSegment[] = []): SourceLocation | undefined {
+  const layers = hostVarLayers(inv, host);
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const l = layers[i]!;
+    if (!(name in l.vars)) continue;
+    const o = originOf(l.vars, name);
+    return o ? locateOrigin(o, sub) : undefined;
+  }
+  return undefined;
 }

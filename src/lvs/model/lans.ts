@@ -3,6 +3,7 @@
  * when they have addresses in the same network; that is all the topology the cross-host checks need.
  */
 import { contains, formatIp, networkOf, parseCidr, parseIp, sameIp, type Cidr } from './net.js';
+import { cidr as cidrGrammar } from '../../grammar/ip.js';
 
 export interface HostAddr {
   host: string;
@@ -16,21 +17,22 @@ export interface HostAddr {
 
 export class Lans {
   private readonly byHost = new Map<string, HostAddr[]>();
-  /** `host: dev=value` entries that did not parse, for the loader to report. */
-  readonly invalid: { host: string; dev: string; value: string }[] = [];
+  /** `host: dev=value` entries that did not parse, for the loader to report (`index` when the value is a list). */
+  readonly invalid: { host: string; dev: string; value: string; index?: number; reason: string }[] = [];
 
   constructor(interfaces: Record<string, Record<string, unknown>>) {
     for (const [host, devs] of Object.entries(interfaces)) {
       const list: HostAddr[] = [];
       for (const [dev, value] of Object.entries(devs)) {
-        for (const text of Array.isArray(value) ? value : [value]) {
-          const cidr = typeof text === 'string' ? parseCidr(text) : null;
+        (Array.isArray(value) ? value : [value]).forEach((text, i) => {
+          const reason = typeof text === 'string' ? cidrGrammar(text) : `is a ${text === null ? 'null' : typeof text}, not text`;
+          const cidr = reason === null ? parseCidr(text as string) : null;
           if (!cidr) {
-            this.invalid.push({ host, dev, value: String(text) });
-            continue;
+            this.invalid.push({ host, dev, value: String(text), reason: reason ?? 'is not an address/prefix', ...(Array.isArray(value) ? { index: i } : {}) });
+            return;
           }
           list.push({ host, dev, cidr, address: formatIp(cidr), network: networkOf(cidr) });
-        }
+        });
       }
       this.byHost.set(host, list);
     }

@@ -3,10 +3,13 @@
  * checks; any error stops here with the full list, before a single connection is made.
  */
 import { ConfigError, type ConfigIssue } from '../../errors.js';
-import { issueAt, loadYaml, parseYaml, type SourceDoc } from '../../config/source.js';
+import { issueAt, loadYaml, parseYaml, type PathSegment, type SourceDoc } from '../../config/source.js';
+import type { SourceLocation } from '../../errors.js';
+import { interfaceName } from '../../grammar/ifname.js';
 import { validate } from '../../config/validate.js';
 import { buildModel, type Reporter } from './build.js';
 import { checkCluster } from './checks.js';
+import { checkWords } from './words.js';
 import { Lans } from './lans.js';
 import type { RawCluster } from './raw.js';
 import { clusterSchema } from './schema.js';
@@ -16,6 +19,11 @@ import type { ClusterModel } from './types.js';
 export interface InventoryView {
   hosts: string[];
   hostVars(host: string): Record<string, unknown>;
+  /**
+   * Where the host's value of var `name` (at `sub` inside it) is written, so that a bad `lvs_interfaces` is
+   * reported in the inventory file, not in cluster.yml. Optional: without it the issue names cluster.yml.
+   */
+  locate?(host: string, name: string, sub: PathSegment[]): SourceLocation | undefined;
 }
 
 export function loadCluster(file: string, inv: InventoryView): ClusterModel {
@@ -37,17 +45,31 @@ export function clusterFromDoc(doc: SourceDoc, inv: InventoryView): ClusterModel
     warn: (path, message) => warnings.push(issueAt(doc, path, message)),
     where: (path) => `line ${doc.locate(path).line}`,
   };
+  // lvs_interfaces is written in the inventory: its problems are reported there, with line and column.
+  const inInventory = (host: string, sub: PathSegment[], message: string): ConfigIssue => {
+    const at = inv.locate?.(host, 'lvs_interfaces', sub);
+    return at ? { ...at, message } : { file: doc.file, message };
+  };
   const interfaces: Record<string, Record<string, unknown>> = {};
   for (const h of inv.hosts) {
     const v = inv.hostVars(h).lvs_interfaces;
-    if (v && typeof v === 'object' && !Array.isArray(v)) interfaces[h] = v as Record<string, unknown>;
-    else if (v !== undefined) errors.push({ file: doc.file, message: `host ${h}: lvs_interfaces must be a mapping dev: CIDR (e.g. eth1: 198.51.100.2/24)` });
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const devs: Record<string, unknown> = {};
+      for (const [dev, cidrs] of Object.entries(v)) {
+        const why = interfaceName(dev);
+        if (why) errors.push(inInventory(h, [dev], `host ${h}: lvs_interfaces interface name ${JSON.stringify(dev)} ${why}`));
+        else devs[dev] = cidrs;
+      }
+      interfaces[h] = devs;
+    } else if (v !== undefined) errors.push(inInventory(h, [], `host ${h}: lvs_interfaces must be a mapping dev: CIDR (e.g. eth1: 198.51.100.2/24)`));
   }
   const lans = new Lans(interfaces);
   for (const bad of lans.invalid) {
-    errors.push({ file: doc.file, message: `host ${bad.host}: lvs_interfaces.${bad.dev} = "${bad.value}" is not an address/prefix (e.g. 198.51.100.2/24)` });
+    const sub = bad.index === undefined ? [bad.dev] : [bad.dev, bad.index];
+    errors.push(inInventory(bad.host, sub, `host ${bad.host}: lvs_interfaces.${bad.dev} = ${JSON.stringify(bad.value)} ${bad.reason} (e.g. 198.51.100.2/24)`));
   }
   const model = buildModel(doc.data as RawCluster, doc.file, lans, new Set(inv.hosts), r);
+  checkWords(doc.data as RawCluster, model.manager === 'keepalived' || model.vrrp_instances.length > 0, r);
   // Realservers whose reference did not resolve are left out of the model, so the cross-host checks below
   // still run (every problem is reported at once) without repeating that one in other words.
   checkCluster(model, lans, r);
@@ -56,6 +78,8 @@ export function clusterFromDoc(doc: SourceDoc, inv: InventoryView): ClusterModel
   return model;
 }
 
+/** By file (in the order each is first named), then line and column. */
 function sortIssues(list: ConfigIssue[]): ConfigIssue[] {
-  return [...list].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+  const files = [...new Set(list.map((i) => i.file))];
+  return [...list].sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
 }

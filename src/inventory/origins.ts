@@ -1,0 +1,67 @@
+/**
+ * Where each inventory variable was written. Vars objects stay plain records (they are merged, copied and
+ * templated everywhere); their origins live beside them, keyed by the object, so that a value checked long
+ * after loading (the cluster model reading `lvs_interfaces`) can still be reported at file:line:col.
+ */
+import { formatPath, type PathSegment, type SourceDoc } from '../config/source.js';
+import type { SourceLocation } from '../errors.js';
+import type { Vars } from '../types.js';
+
+export interface VarOrigin {
+  doc: SourceDoc;
+  /** Path of the variable inside `doc` (its key's value). */
+  path: PathSegment[];
+}
+
+const origins = new WeakMap<object, Map<string, VarOrigin>>();
+
+function mapOf(vars: Vars): Map<string, VarOrigin> {
+  let m = origins.get(vars);
+  if (!m) origins.set(vars, (m = new Map()));
+  return m;
+}
+
+/** Object.assign(target, source), remembering that each key of `source` sits at `[...base, key]` in `doc`. */
+export function assignFrom(target: Vars, source: Vars, doc: SourceDoc, base: PathSegment[]): void {
+  Object.assign(target, source);
+  const m = mapOf(target);
+  for (const k of Object.keys(source)) m.set(k, { doc, path: [...base, k] });
+}
+
+/** Mark every key of a document's own top-level mapping as written there (vars files). */
+export function recordDoc(vars: Vars, doc: SourceDoc): void {
+  const m = mapOf(vars);
+  for (const k of Object.keys(vars)) m.set(k, { doc, path: [k] });
+}
+
+/** Carry the origins of `source`'s keys over to `target` after they were copied (merges, rest copies). */
+export function copyOrigins(target: Vars, source: Vars): void {
+  const from = origins.get(source);
+  if (!from) return;
+  const m = mapOf(target);
+  for (const k of Object.keys(source)) {
+    const o = from.get(k);
+    if (o) m.set(k, o);
+    else m.delete(k);
+  }
+}
+
+export function originOf(vars: Vars, key: string): VarOrigin | undefined {
+  return origins.get(vars)?.get(key);
+}
+
+/** file:line:col (and the dotted field) of `sub` inside a variable's value. */
+export function locateOrigin(o: VarOrigin, sub: PathSegment[] = []): SourceLocation {
+  const path = [...o.path, ...sub];
+  const { line, col } = o.doc.locate(path);
+  return { file: o.doc.file, line, col, field: fieldOf(path) };
+}
+
+/** formatPath, with keys holding blanks or control characters quoted so that a message stays one line. */
+function fieldOf(path: PathSegment[]): string {
+  const odd = /[\s\u0000-\u001f\u007f-\u009f]/u;
+  return path.reduce<string>((acc, seg) => {
+    if (typeof seg === 'string' && odd.test(seg)) return `${acc}[${JSON.stringify(seg)}]`;
+    return formatPath([acc, seg]);
+  }, '');
+}

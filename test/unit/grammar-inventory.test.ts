@@ -1,0 +1,154 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, type ConfigIssue } from '../../src/errors.js';
+import { loadInventory, hostVars } from '../../src/inventory/index.js';
+import { varLocation } from '../../src/inventory/vars.js';
+import { parseCluster } from '../../src/lvs/model/load.js';
+import { openInventory } from '../../src/commands/inventory-view.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function tree(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ginv-'));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+function issuesOf(fn: () => unknown): ConfigIssue[] {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.issues;
+    throw e;
+  }
+  return [];
+}
+const short = (i: ConfigIssue) => `${i.file.replace(/.*\//, '')}:${i.line}:${i.col} ${i.message}`;
+
+describe('host and group names with blanks or control characters are refused where they are written', () => {
+  const names: [string, string, string][] = [
+    ['a newline (the keepalived.conf injection)', '"dir1\\nvrrp_script pwn {"', 'contains a newline'],
+    ['a space', '"dir 1"', 'contains a space'],
+    ['a tab', '"dir\\t1"', 'contains a tab'],
+    ['a control character', '"dir\\x011"', 'U\\+0001'],
+    ['a no-break space', '"dir\\u00a01"', 'U\\+00A0'],
+  ];
+  for (const [what, key, why] of names) {
+    it(`host name with ${what}`, () => {
+      const dir = tree({ 'hosts.yml': `all:\n  hosts:\n    ok1:\n    ${key}:\n` });
+      const issues = issuesOf(() => loadInventory([join(dir, 'hosts.yml')]));
+      expect(issues.map(short)).toEqual([expect.stringMatching(new RegExp(`^hosts\\.yml:4:\\d+ host name .*${why}`))]);
+      expect(issues[0]!.field).not.toMatch(/[\n\t]/);
+    });
+  }
+  it('a group name with a space, and every problem of the file at once', () => {
+    const dir = tree({ 'hosts.yml': 'all:\n  children:\n    "my group":\n      hosts:\n        h1:\n    web:\n      hosts:\n        "a b":\n' });
+    // issueAt points at a key's value when it has one: for a group, the first line of its mapping.
+    expect(issuesOf(() => loadInventory([join(dir, 'hosts.yml')])).map(short)).toEqual([
+      expect.stringMatching(/^hosts\.yml:4:7 group name "my group" contains a space/),
+      expect.stringMatching(/^hosts\.yml:8:\d+ host name "a b" contains a space/),
+    ]);
+  });
+  it('what Ansible accepts and lvsible keeps: #, :, unicode', () => {
+    const dir = tree({ 'hosts.yml': 'all:\n  hosts:\n    "a#b":\n    "h\u00e9te":\n    "10.0.0.1":\n' });
+    expect([...loadInventory([join(dir, 'hosts.yml')]).hosts.keys()]).toEqual(['a#b', 'h\u00e9te', '10.0.0.1']);
+  });
+});
+
+describe('varLocation: where the winning value of a host var is written', () => {
+  const dir = tree({
+    'hosts.yml': 'all:\n  vars:\n    x: 1\n  children:\n    lb:\n      vars:\n        x: 2\n      hosts:\n        dir1:\n          ifs:\n            eth1: 198.51.100.2/24\n        dir2:\n',
+    'host_vars/dir2.yml': 'x: 3\nifs:\n  eth1:\n    - 198.51.100.3/24\n    - 198.51.100.4/24\n',
+  });
+  const inv = loadInventory([join(dir, 'hosts.yml')]);
+  it('inline host var, with a path inside it', () => {
+    expect(varLocation(inv, 'dir1', 'ifs', ['eth1'])).toMatchObject({ file: join(dir, 'hosts.yml'), line: 11, col: 19, field: 'all.children.lb.hosts.dir1.ifs.eth1' });
+  });
+  it('group var beats all, host_vars beats group', () => {
+    expect(varLocation(inv, 'dir1', 'x')).toMatchObject({ line: 7 });
+    expect(hostVars(inv, 'dir2').x).toBe(3);
+    expect(varLocation(inv, 'dir2', 'x')).toMatchObject({ file: join(dir, 'host_vars/dir2.yml'), line: 1 });
+    expect(varLocation(inv, 'dir2', 'ifs', ['eth1', 1])).toMatchObject({ line: 5, col: 7, field: 'ifs.eth1[1]' });
+  });
+  it('magic vars have no location', () => expect(varLocation(inv, 'dir1', 'inventory_hostname')).toBeUndefined());
+});
+
+const cluster = `lvs:
+  directors: [dir1]
+  virtual_services:
+    - vip: 198.51.100.10
+      port: 80
+      realservers:
+        - { host: web1, method: dr }
+`;
+
+describe('a bad lvs_interfaces is reported in the inventory file, with line and column', () => {
+  const dir = tree({
+    'hosts.yml': [
+      'all:',
+      '  hosts:',
+      '    dir1:',
+      '      lvs_interfaces:',
+      '        eth1: 198.51.100.2/24',
+      '        "eth 2": 192.0.2.2/24',
+      '    web1:',
+      '      lvs_interfaces:',
+      '        eth1: [198.51.100.21/24, 198.51.100.22/33]',
+      '    web2:',
+      '',
+    ].join('\n'),
+    'host_vars/web2.yml': 'lvs_interfaces:\n  "eth1\\nvrrp_script pwn {": 198.51.100.23/24\n',
+    'cluster.yml': cluster,
+  });
+  it('through the loader, given a locate function', () => {
+    const inv = loadInventory([join(dir, 'hosts.yml')]);
+    const view = { hosts: [...inv.hosts.keys()], hostVars: (h: string) => hostVars(inv, h), locate: (h: string, n: string, s: (string | number)[]) => varLocation(inv, h, n, s) };
+    expect(issuesOf(() => parseCluster(cluster, join(dir, 'cluster.yml'), view)).map(short)).toEqual([
+      expect.stringMatching(/^hosts\.yml:6:\d+ host dir1: lvs_interfaces interface name "eth 2" contains a space/),
+      expect.stringMatching(/^hosts\.yml:9:34 host web1: lvs_interfaces\.eth1 = "198\.51\.100\.22\/33" has a bad prefix/),
+      expect.stringMatching(/^web2\.yml:2:\d+ host web2: lvs_interfaces interface name .* contains a newline/),
+    ]);
+  });
+  it('and through openInventory, as the commands load it', () => {
+    const issues = issuesOf(() => openInventory([join(dir, 'hosts.yml')]));
+    expect(issues.filter((i) => /lvs_interfaces/.test(i.message)).map((i) => `${i.file.replace(/.*\//, '')}:${i.line}`)).toEqual(['hosts.yml:6', 'hosts.yml:9', 'web2.yml:2']);
+  });
+});
+
+describe('cluster.yml values keepalived.conf carries as written are checked at load', () => {
+  const inv = {
+    hosts: ['dir1', 'dir2', 'web1'],
+    hostVars: (h: string) => ({ lvs_interfaces: { eth1: h === 'dir1' ? '198.51.100.2/24' : h === 'dir2' ? '198.51.100.3/24' : '198.51.100.21/24' } }),
+  };
+  const text = `lvs:
+  directors: [dir1, dir2]
+  vrrp_instances:
+    - name: VI_1
+      interface: eth1
+      virtual_router_id: 51
+      priority: { dir1: 150, dir2: 100 }
+      authentication: { pass: "a'b" }
+      virtual_ipaddress: [198.51.100.10/24]
+  virtual_services:
+    - vip: 198.51.100.10
+      port: 80
+      health_check: { type: HTTP_GET, path: "/$_HASH", connect_ip: "dir1" }
+      realservers:
+        - host: web1
+          method: dr
+          health_check: { type: MISC_CHECK, misc_path: "/bin/check \\\\" }
+`;
+  it('every problem, each at its line', () => {
+    expect(issuesOf(() => parseCluster(text, 'cluster.yml', inv)).map((i) => `${i.line} ${i.field}: ${i.message}`)).toEqual([
+      expect.stringMatching(/^8 lvs\.vrrp_instances\[0\]\.authentication\.pass: auth_pass "a'b" contains "'"/),
+      expect.stringMatching(/^13 lvs\.virtual_services\[0\]\.health_check\.path: path "\/\$_HASH" contains "\$"/),
+      expect.stringMatching(/^13 lvs\.virtual_services\[0\]\.health_check\.connect_ip: connect_ip "dir1" is not an IPv4\/IPv6 address/),
+      expect.stringMatching(/^17 lvs\.virtual_services\[0\]\.realservers\[0\]\.health_check\.misc_path: misc_path .* backslash/),
+    ]);
+  });
+});
