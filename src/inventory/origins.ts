@@ -13,9 +13,14 @@ export interface VarOrigin {
   path: PathSegment[];
 }
 
-const origins = new WeakMap<object, Map<string, VarOrigin>>();
+/** Keys written together share one `{doc, base}`: a big inventory costs a map entry per key, nothing more. */
+interface Written {
+  doc: SourceDoc;
+  base: PathSegment[];
+}
+const origins = new WeakMap<object, Map<string, Written>>();
 
-function mapOf(vars: Vars): Map<string, VarOrigin> {
+function mapOf(vars: Vars): Map<string, Written> {
   let m = origins.get(vars);
   if (!m) origins.set(vars, (m = new Map()));
   return m;
@@ -25,13 +30,15 @@ function mapOf(vars: Vars): Map<string, VarOrigin> {
 export function assignFrom(target: Vars, source: Vars, doc: SourceDoc, base: PathSegment[]): void {
   Object.assign(target, source);
   const m = mapOf(target);
-  for (const k of Object.keys(source)) m.set(k, { doc, path: [...base, k] });
+  const at = { doc, base };
+  for (const k of Object.keys(source)) m.set(k, at);
 }
 
 /** Mark every key of a document's own top-level mapping as written there (vars files). */
 export function recordDoc(vars: Vars, doc: SourceDoc): void {
   const m = mapOf(vars);
-  for (const k of Object.keys(vars)) m.set(k, { doc, path: [k] });
+  const at = { doc, base: [] };
+  for (const k of Object.keys(vars)) m.set(k, at);
 }
 
 /** Carry the origins of `source`'s keys over to `target` after they were copied (merges, rest copies). */
@@ -47,7 +54,8 @@ export function copyOrigins(target: Vars, source: Vars): void {
 }
 
 export function originOf(vars: Vars, key: string): VarOrigin | undefined {
-  return origins.get(vars)?.get(key);
+  const at = origins.get(vars)?.get(key);
+  return at && { doc: at.doc, path: [...at.base, key] };
 }
 
 /** file:line:col (and the dotted field) of `sub` inside a variable's value. */
