@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
+import { checkText, readInputText } from './read.js';
+import { checkYamlStructure } from './yaml-limits.js';
 import { currentSecrets, secretTag } from './secrets.js';
 
 export type PathSegment = string | number;
@@ -13,21 +14,37 @@ export interface SourceDoc {
   locate(path: PathSegment[]): { line: number; col: number };
 }
 
+/** YAML text given directly (`-e '{...}'`, `--cluster -`, tests): the same text checks as a file's. */
 export function parseYaml(text: string, file: string): SourceDoc {
+  checkText(text, file);
+  return parseChecked(text, file);
+}
+
+/** Read a YAML file through the one input reader (size, encoding, binary, NUL: src/config/read.ts). */
+export function loadYaml(file: string): SourceDoc {
+  return parseChecked(readInputText(file), file);
+}
+
+function parseChecked(text: string, file: string): SourceDoc {
   const lineCounter = new LineCounter();
   // YAML 1.1, as Ansible reads it (PyYAML): `become: yes` is true and `mode: 0644` is octal, so existing
-  // playbooks and inventories mean the same thing here.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, version: '1.1', customTags: [secretTag] });
+  // playbooks and inventories mean the same thing here. Duplicate keys are found by checkYamlStructure
+  // (yaml's uniqueKeys is quadratic in the size of a mapping).
+  const doc = guard(file, () =>
+    parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, version: '1.1', customTags: [secretTag] }),
+  );
   const issues: ConfigIssue[] = doc.errors.map((e) => {
     const pos = lineCounter.linePos(e.pos[0]);
     return { file, line: pos.line, col: pos.col, message: `YAML syntax: ${e.message.split('\n')[0]}` };
   });
+  issues.push(...checkYamlStructure(doc, lineCounter, file));
   // Secrets are recorded before anything can fail on them (docs/secrets.md), from the text when it did not parse.
   if (issues.length) {
     currentSecrets().collectFromText(text);
-    throw new ConfigError(issues);
+    throw new ConfigError(sortByPosition(issues));
   }
-  const data = doc.toJS({ maxAliasCount: 1000 }) ?? null;
+  // No alias is left (checkYamlStructure put each one's node in its place), so yaml's alias count is moot.
+  const data = guard(file, () => doc.toJS({ maxAliasCount: -1 }) ?? null);
   currentSecrets().collect(data);
   return {
     file,
@@ -36,14 +53,34 @@ export function parseYaml(text: string, file: string): SourceDoc {
   };
 }
 
-export function loadYaml(file: string): SourceDoc {
-  let text: string;
+/** Whatever the yaml package throws (a RangeError on input it cannot handle) is still this file's problem. */
+function guard<T>(file: string, fn: () => T): T {
   try {
-    text = readFileSync(file, 'utf8');
+    return fn();
   } catch (e) {
-    throw new ConfigError([{ file, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
+    if (e instanceof ConfigError) throw e;
+    const why = e instanceof RangeError ? 'too deeply nested or too large to read' : (e as Error).message;
+    throw new ConfigError([{ file, message: `YAML: ${why}` }]);
   }
-  return parseYaml(text, file);
+}
+
+const sortByPosition = (issues: ConfigIssue[]): ConfigIssue[] =>
+  [...issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+
+/** Each mapping's keys, indexed when it is first looked into: locate is O(depth), not O(size of the maps). */
+const keyIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function pairIn(map: YAMLMap, seg: PathSegment): Pair | undefined {
+  let index = keyIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const p of map.items as Pair[]) {
+      const k = String((p.key as { value?: unknown })?.value ?? p.key);
+      if (!index.has(k)) index.set(k, p);
+    }
+    keyIndex.set(map, index);
+  }
+  return index.get(String(seg));
 }
 
 function locateIn(doc: Document, lc: LineCounter, path: PathSegment[]): { line: number; col: number } {
@@ -51,7 +88,7 @@ function locateIn(doc: Document, lc: LineCounter, path: PathSegment[]): { line: 
   let best: Node | null = (doc.contents as Node | null) ?? null;
   for (const seg of path) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => String((p.key as { value?: unknown })?.value ?? p.key) === String(seg));
+      const pair = pairIn(node, seg);
       if (!pair) break;
       // Point at the key when the value is missing or empty, otherwise at the value.
       best = ((pair.value as Node | null) ?? (pair.key as Node)) || best;

@@ -21,13 +21,25 @@ function compile(schema: object): ValidateFunction {
 export function validate(schema: object, data: unknown, doc: SourceDoc, basePath: PathSegment[] = []): ConfigIssue[] {
   const fn = compile(schema);
   if (fn(data)) return [];
-  return simplify(fn.errors ?? []).map((e) => {
+  const errors = simplify(fn.errors ?? []);
+  const issues = errors.slice(0, MAX_ISSUES_PER_FILE).map((e) => {
     const path = [...basePath, ...pointerToPath(e.instancePath)];
     // An unknown field is best shown on its own line, not on the mapping that holds it.
     if (e.keyword === 'additionalProperties') path.push(String((e.params as { additionalProperty: string }).additionalProperty));
     return issueAt(doc, path, describe(e));
   });
+  if (errors.length > MAX_ISSUES_PER_FILE) {
+    const last = issues[issues.length - 1]!;
+    issues.push({ file: doc.file, line: last.line, col: last.col, message: `and ${errors.length - MAX_ISSUES_PER_FILE} more problems of this kind in this file (the first ${MAX_ISSUES_PER_FILE} are listed)` });
+  }
+  return issues;
 }
+
+/**
+ * Every problem at once, up to a point: a generated inventory with the same mistake on 50k hosts gives an
+ * error list nobody reads (and that callers spread into arrays); the first ones show the pattern.
+ */
+export const MAX_ISSUES_PER_FILE = 1000;
 
 function pointerToPath(pointer: string): PathSegment[] {
   if (!pointer) return [];
@@ -47,10 +59,15 @@ function simplify(errors: ErrorObject[]): ErrorObject[] {
     list.push(e);
     deepest.set(e.instancePath, list);
   }
+  // Every proper prefix of an erroneous path, so "does a deeper path have errors" is one lookup, not a scan.
+  const parents = new Set<string>();
+  for (const path of deepest.keys()) {
+    for (let i = path.lastIndexOf('/'); i >= 0 && !parents.has(path.slice(0, i)); i = path.lastIndexOf('/', i - 1)) parents.add(path.slice(0, i));
+  }
   const out: ErrorObject[] = [];
   for (const [path, list] of deepest) {
     // When a deeper path has errors, a parent's "type" errors from other branches are just noise.
-    const hasDeeper = [...deepest.keys()].some((p) => p !== path && p.startsWith(path + '/'));
+    const hasDeeper = parents.has(path);
     const kept = hasDeeper ? list.filter((e) => e.keyword !== 'type' && e.keyword !== 'enum') : list;
     const seen = new Set<string>();
     for (const e of kept.length ? kept : list) {

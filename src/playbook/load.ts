@@ -82,7 +82,7 @@ function loadPlay(
   const handlers: Task[] = [];
 
   const section = (key: string) => parseTaskList(raw[key], doc, [...path, key], { baseDir: dir, inherited: base }, issues);
-  tasks.push(...section('pre_tasks'));
+  for (const t of section('pre_tasks')) tasks.push(t);
   for (const [j, entry] of ((raw.roles as unknown[] | undefined) ?? []).entries()) {
     const r = typeof entry === 'string' ? { role: entry } : (entry as Record<string, unknown>);
     const name = String(r.role);
@@ -101,11 +101,12 @@ function loadPlay(
     };
     Object.assign(roleDefaults, loadVarsFile(mainFile(roleDir, 'defaults'), doc, [...path, 'roles', j], issues, true));
     Object.assign(roleVars, loadVarsFile(mainFile(roleDir, 'vars'), doc, [...path, 'roles', j], issues, true));
-    tasks.push(...loadTaskFile(mainFile(roleDir, 'tasks'), { baseDir: roleDir, role: name, inherited }, issues, true));
-    handlers.push(...loadTaskFile(mainFile(roleDir, 'handlers'), { baseDir: roleDir, role: name, inherited }, issues, true));
+    for (const t of loadTaskFile(mainFile(roleDir, 'tasks'), { baseDir: roleDir, role: name, inherited }, issues, true)) tasks.push(t);
+    for (const t of loadTaskFile(mainFile(roleDir, 'handlers'), { baseDir: roleDir, role: name, inherited }, issues, true)) handlers.push(t);
   }
-  tasks.push(...section('tasks'), ...section('post_tasks'));
-  handlers.push(...section('handlers'));
+  // Loops, not push(...list): a spread of 100k+ tasks overflows the stack.
+  for (const t of [...section('tasks'), ...section('post_tasks')]) tasks.push(t);
+  for (const t of section('handlers')) handlers.push(t);
   checkNotify(tasks, handlers, issues);
   const { line, col } = doc.locate(path);
   const at = doc.locate([...path, 'hosts']);
@@ -159,7 +160,7 @@ function parseTaskList(raw: unknown, doc: SourceDoc, path: PathSegment[], ctx: T
         noLog: typeof t.no_log === 'boolean' ? t.no_log : ctx.inherited.noLog,
       };
       const base = ctx.role ? join(ctx.baseDir, 'tasks') : dirname(doc.file);
-      out.push(...loadTaskFile(resolveFrom(base, include), { ...ctx, inherited }, issues));
+      for (const task of loadTaskFile(resolveFrom(base, include), { ...ctx, inherited }, issues)) out.push(task);
       return;
     }
     const task = parseTask(t, doc, [...path, i], ctx, issues);
