@@ -64,7 +64,7 @@ export async function runHostPlay(hc: HostPlayContext): Promise<HostOutcome> {
     facts: hc.facts,
     baseDir: inv.task.baseDir,
     root: hc.root,
-    render: (t, extra) => renderString(t, { ...inv.vars, ...(extra ?? {}) }),
+    render: (t, extra) => renderString(t, { ...inv.vars, ...(extra ?? {}) }, { file: true }),
   });
 
   const plan = (inv: Invocation): Planned => {

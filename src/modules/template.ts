@@ -22,10 +22,10 @@ function render(p: TemplateParams, ctx: ModuleContext): string {
   try {
     return ctx.render(text);
   } catch (e) {
-    // nunjucks names the line but not the file: add it, so the operator knows which template broke.
+    // The template engine names the line and column but not the file: add it, so the operator knows which template broke.
     // Keep it a TemplateError with its undefined names: the precheck leaves facts-only ones for run time.
     const where = resolveLocal(p.src, ctx, 'templates', 'template');
-    if (e instanceof TemplateError) throw new TemplateError(`template ${where}: ${e.message}`, e.template, e.undefinedNames);
+    if (e instanceof TemplateError) throw new TemplateError(`template ${where}${e.line ? `:${e.line}:${e.col}` : ''}: ${e.message}`, e.template, e.undefinedNames, e.line, e.col);
     throw new Error(`template ${where}: ${(e as Error).message}`);
   }
 }

@@ -1,168 +1,129 @@
-import { createHash } from 'node:crypto';
-import nunjucks from 'nunjucks';
-import { stringify as toYaml } from 'yaml';
 import type { Vars } from '../types.js';
-import { quote } from '../transport/quote.js';
+import type { Expr, Stmt } from './jinja/ast.js';
+import { ev, Scope } from './jinja/evaluate.js';
+import { FILTER_NAMES } from './jinja/filters.js';
+import { GLOBALS, OMIT } from './jinja/globals.js';
+import { lex, type Token } from './jinja/lexer.js';
+import { parse, parseExpr } from './jinja/parser.js';
+import { renderStmts } from './jinja/render.js';
+import { assertData, JinjaError, NOTHING, ownValue, truthy } from './jinja/values.js';
 
 /**
- * Jinja2-compatible templating (nunjucks) with the Ansible filters and tests operators use most, so that
- * `{{ ... }}` in playbooks and `.j2` templates written for Ansible work unchanged.
+ * Jinja2 as Ansible runs it, interpreted over plain data (src/playbook/jinja/): no code is generated and a
+ * template reaches nothing but the variables' data, filters, tests, a few Python methods and globals.
+ * Undefined is Ansible's StrictUndefined: using it is an error naming the variable; `default()`,
+ * `is defined` and `omit` are how a template asks about it.
  */
 
+export { OMIT };
+
 export class TemplateError extends Error {
-  constructor(message: string, readonly template: string, readonly undefinedNames: string[] = []) {
+  constructor(
+    message: string,
+    readonly template: string,
+    readonly undefinedNames: string[] = [],
+    /** 1-based, in `template`, when known. */
+    readonly line?: number,
+    readonly col?: number,
+  ) {
     super(message);
     this.name = 'TemplateError';
   }
 }
 
-// @types/nunjucks omits addTest/getTest, which nunjucks has had since 2.x.
-type Env = nunjucks.Environment & {
-  addTest(name: string, fn: (...a: any[]) => boolean): void;
-  getTest(name: string): (...a: any[]) => boolean;
-};
-const env = new nunjucks.Environment(null, {
-  autoescape: false,
-  throwOnUndefined: true,
-  trimBlocks: true,
-  lstripBlocks: true,
-}) as Env;
-
-/** Ansible's `bool` filter: yes/no, true/false, on/off, 1/0 strings. */
-const truthy = (v: unknown): boolean => {
-  if (typeof v === 'string') return ['yes', 'true', 'on', '1', 'y'].includes(v.trim().toLowerCase());
-  return Boolean(v);
-};
-/** Jinja2's own truth, what `when:` and `ternary` use: a non-empty string, list or mapping is true. */
-const jinjaTruth = (v: unknown): boolean => {
-  if (Array.isArray(v)) return v.length > 0;
-  if (v && typeof v === 'object') return Object.keys(v).length > 0;
-  return Boolean(v);
-};
-const attr = (obj: unknown, path: string): unknown =>
-  path.split('.').reduce<unknown>((o, k) => (o == null ? undefined : (o as Record<string, unknown>)[k]), obj);
-const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v == null ? [] : [v]);
-
-const tests: Record<string, (v: unknown, ...a: any[]) => boolean> = {
-  none: (v) => v === null,
-  in: (v, list: unknown) => (Array.isArray(list) ? list.includes(v) : typeof list === 'string' ? list.includes(String(v)) : false),
-  match: (v, re: string) => new RegExp(`^(?:${re})`).test(String(v)),
-  search: (v, re: string) => new RegExp(re).test(String(v)),
-  regex: (v, re: string) => new RegExp(re).test(String(v)),
-  changed: (v) => Boolean((v as Vars | undefined)?.changed),
-  failed: (v) => Boolean((v as Vars | undefined)?.failed),
-  succeeded: (v) => !(v as Vars | undefined)?.failed,
-  success: (v) => !(v as Vars | undefined)?.failed,
-  skipped: (v) => Boolean((v as Vars | undefined)?.skipped),
-  boolean: (v) => typeof v === 'boolean',
-  integer: (v) => Number.isInteger(v),
-  mapping: (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
-  sequence: (v) => Array.isArray(v) || typeof v === 'string',
-  subset: (v, other: unknown[]) => asList(v).every((x) => other.includes(x)),
-  superset: (v, other: unknown[]) => other.every((x) => asList(v).includes(x)),
-};
-
-const filters: Record<string, (...a: any[]) => unknown> = {
-  bool: truthy,
-  int: (v: unknown, d = 0) => (Number.isFinite(parseInt(String(v), 10)) ? parseInt(String(v), 10) : d),
-  float: (v: unknown, d = 0) => (Number.isFinite(parseFloat(String(v))) ? parseFloat(String(v)) : d),
-  string: (v: unknown) => (v == null ? '' : String(v)),
-  d: (v: unknown, def: unknown, bool = false) => (v === undefined || (bool && !v) ? def : v),
-  to_json: (v: unknown) => JSON.stringify(v),
-  to_nice_json: (v: unknown, indent = 4) => JSON.stringify(v, null, indent),
-  from_json: (v: string) => JSON.parse(v),
-  to_yaml: (v: unknown) => toYaml(v),
-  to_nice_yaml: (v: unknown) => toYaml(v),
-  mandatory: (v: unknown, msg?: string) => {
-    if (v === undefined) throw new Error(msg ?? 'mandatory variable not defined');
-    return v;
-  },
-  ternary: (v: unknown, a: unknown, b: unknown) => (jinjaTruth(v) ? a : b),
-  regex_replace: (v: unknown, re: string, rep = '') => String(v).replace(new RegExp(re, 'g'), rep.replace(/\\(\d)/g, '$$$1')),
-  regex_search: (v: unknown, re: string) => String(v).match(new RegExp(re))?.[0] ?? null,
-  quote: (v: unknown) => quote(String(v)),
-  basename: (v: string) => String(v).split('/').pop() ?? '',
-  dirname: (v: string) => String(v).split('/').slice(0, -1).join('/'),
-  b64encode: (v: string) => Buffer.from(String(v)).toString('base64'),
-  b64decode: (v: string) => Buffer.from(String(v), 'base64').toString('utf8'),
-  hash: (v: string, alg = 'sha1') => createHash(alg).update(String(v)).digest('hex'),
-  unique: (v: unknown[]) => [...new Set(asList(v).map((x) => JSON.stringify(x)))].map((x) => JSON.parse(x)),
-  union: (a: unknown[], b: unknown[]) => filters.unique!([...asList(a), ...asList(b)]),
-  intersect: (a: unknown[], b: unknown[]) => asList(a).filter((x) => asList(b).includes(x)),
-  difference: (a: unknown[], b: unknown[]) => asList(a).filter((x) => !asList(b).includes(x)),
-  flatten: (v: unknown[], levels = Infinity) => asList(v).flat(levels),
-  combine: (...objs: unknown[]) => Object.assign({}, ...objs.filter((o) => o && typeof o === 'object')),
-  dict2items: (v: Record<string, unknown>) => Object.entries(v ?? {}).map(([key, value]) => ({ key, value })),
-  items2dict: (v: Array<{ key: string; value: unknown }>) => Object.fromEntries(asList(v).map((i: any) => [i.key, i.value])),
-  map: (v: unknown[], ...args: unknown[]) => {
-    const kw = args.find((a) => a && typeof a === 'object' && 'attribute' in (a as object)) as { attribute?: string } | undefined;
-    if (kw?.attribute) return asList(v).map((x) => attr(x, kw.attribute!));
-    const name = args[0] as string;
-    const f = filters[name] ?? (env.getFilter(name) as (...a: unknown[]) => unknown);
-    return asList(v).map((x) => f(x, ...args.slice(1)));
-  },
-  select: (v: unknown[], test = 'truthy', ...a: unknown[]) => asList(v).filter((x) => runTest(test, x, a)),
-  reject: (v: unknown[], test = 'truthy', ...a: unknown[]) => asList(v).filter((x) => !runTest(test, x, a)),
-  selectattr: (v: unknown[], path: string, test = 'truthy', ...a: unknown[]) => asList(v).filter((x) => runTest(test, attr(x, path), a)),
-  rejectattr: (v: unknown[], path: string, test = 'truthy', ...a: unknown[]) => asList(v).filter((x) => !runTest(test, attr(x, path), a)),
-  ipaddr: (v: string, what = 'address') => {
-    const [addr, prefix] = String(v).split('/');
-    if (what === 'address') return addr;
-    if (what === 'prefix') return prefix ? Number(prefix) : addr?.includes(':') ? 128 : 32;
-    return v;
-  },
-};
-
-function runTest(name: string, value: unknown, args: unknown[]): boolean {
-  if (name === 'truthy') return Boolean(value);
-  if (name === 'defined') return value !== undefined;
-  if (name === 'undefined') return value === undefined;
-  if (name === 'equalto' || name === 'eq' || name === '==') return value === args[0];
-  if (name === 'ne' || name === '!=') return value !== args[0];
-  const t = tests[name] ?? (env.getTest(name) as (v: unknown, ...a: unknown[]) => boolean);
-  return t(value, ...args);
+export interface RenderOptions {
+  /** A `.j2` file (the template module): Python escapes apply in every string literal, as Ansible's template action. */
+  file?: boolean;
 }
 
-for (const [n, f] of Object.entries(tests)) env.addTest(n, f);
-for (const [n, f] of Object.entries(filters)) env.addFilter(n, f);
+interface Compiled {
+  body: Stmt[];
+  /** The expression when the template is exactly one `{{ }}` (whitespace around allowed): it keeps its type. */
+  single?: Expr;
+}
 
-/** Capture slot for native-typed evaluation: `{{ expr }}` alone returns the value, not its string form. */
-let captured: unknown;
-env.addFilter('__lvsible_capture', (v: unknown) => {
-  captured = v;
-  return '';
-});
+const cache = new Map<string, Compiled | JinjaError>();
+const CACHE_MAX = 5000;
 
-/** Ansible's `omit`: a parameter whose value renders to this placeholder is dropped. */
-export const OMIT = '__omit_place_holder__lvsible';
+function compile(template: string, file: boolean): Compiled {
+  const key = (file ? 'f' : 'i') + template;
+  let c = cache.get(key);
+  if (!c) {
+    try {
+      const tokens = lex(template, { trimBlocks: true, lstripBlocks: false, literalBackslashesInOutput: !file });
+      c = { body: parse(tokens), single: singleExpr(tokens) };
+    } catch (e) {
+      if (!(e instanceof JinjaError)) throw e;
+      c = e;
+    }
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(key, c);
+  }
+  if (c instanceof JinjaError) throw c;
+  return c;
+}
 
-const SINGLE_EXPR = /^\s*\{\{((?:(?!\}\}|\{\{).)*)\}\}\s*$/s;
+function singleExpr(tokens: Token[]): Expr | undefined {
+  let a = 0;
+  let b = tokens.length - 2; // before eof
+  const blank = (t: Token | undefined) => t?.k === 'text' && !t.v.trim();
+  if (blank(tokens[a])) a++;
+  if (blank(tokens[b])) b--;
+  if (tokens[a]?.k !== 'var_begin' || tokens[b]?.k !== 'var_end' || b - a < 2) return undefined;
+  const inner = tokens.slice(a + 1, b);
+  if (inner.some((t) => t.k === 'var_begin' || t.k === 'var_end' || t.k === 'block_begin' || t.k === 'text')) return undefined;
+  return parseExpr([...inner, { k: 'eof', v: '', pos: tokens[b]!.pos }]);
+}
+
+/** A bare expression (`when:`, `that:`): Python escapes in its strings, as Ansible's `{% if %}` wrapper gives. */
+function compileExpr(expr: string): Expr {
+  const key = `e${expr}`;
+  let c = cache.get(key);
+  if (!c) {
+    try {
+      const tokens = lex(`{{${expr}}}`, { trimBlocks: true, lstripBlocks: false, literalBackslashesInOutput: false });
+      const inner = tokens.slice(1, -2);
+      if (tokens[0]?.k !== 'var_begin' || tokens[tokens.length - 2]?.k !== 'var_end' || inner.some((t) => t.k === 'var_end' || t.k === 'text')) {
+        throw new JinjaError('expected one expression', -1);
+      }
+      c = { body: [], single: parseExpr([...inner, { k: 'eof', v: '', pos: expr.length + 2 }]) };
+    } catch (e) {
+      if (!(e instanceof JinjaError)) throw e;
+      c = e;
+    }
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(key, c);
+  }
+  if (c instanceof JinjaError) throw c;
+  return c.single!;
+}
+
+const scopeOf = (vars: Vars) => new Scope(null, vars, { steps: 0 });
 
 export function hasTemplate(s: string): boolean {
   return s.includes('{{') || s.includes('{%');
 }
 
 /** Render a template string to text. */
-export function renderString(template: string, vars: Vars): string {
+export function renderString(template: string, vars: Vars, opts: RenderOptions = {}): string {
   try {
-    return env.renderString(template, vars);
+    return renderStmts(compile(template, Boolean(opts.file)).body, scopeOf(vars));
   } catch (e) {
-    throw wrap(e, template, vars);
+    throw wrap(e, template, 0);
   }
 }
 
 /** Evaluate one Jinja expression (no braces) and return its native value. */
 export function evaluate(expr: string, vars: Vars): unknown {
-  captured = undefined;
-  const tpl = `{{ (${expr}) | __lvsible_capture }}`;
   try {
-    env.renderString(tpl, vars);
+    const e = compileExpr(expr);
+    const v = ev(e, scopeOf(vars));
+    assertData(v, e.pos);
+    return v;
   } catch (e) {
-    throw wrap(e, `{{ ${expr} }}`, vars);
+    // Positions are in `{{expr}}`: two characters in.
+    throw wrap(e, expr, -2);
   }
-  // The capture filter's own output is defined, so nunjucks cannot notice an undefined result: we do.
-  if (captured === undefined) throw wrap(new Error('undefined value'), `{{ ${expr} }}`, vars);
-  return captured;
 }
 
 /**
@@ -172,9 +133,20 @@ export function evaluate(expr: string, vars: Vars): unknown {
 export function renderValue(value: unknown, vars: Vars): unknown {
   if (typeof value === 'string') {
     if (!hasTemplate(value)) return value;
-    const single = SINGLE_EXPR.exec(value);
-    if (single) return evaluate(single[1]!.trim(), vars);
-    return renderString(value, vars);
+    let c: Compiled;
+    try {
+      c = compile(value, false);
+    } catch (e) {
+      throw wrap(e, value, 0);
+    }
+    if (!c.single) return renderString(value, vars);
+    try {
+      const v = ev(c.single, scopeOf(vars));
+      assertData(v, c.single.pos);
+      return v;
+    } catch (e) {
+      throw wrap(e, value, 0);
+    }
   }
   if (Array.isArray(value)) return value.map((v) => renderValue(v, vars)).filter((v) => v !== OMIT);
   if (value && typeof value === 'object') {
@@ -184,39 +156,74 @@ export function renderValue(value: unknown, vars: Vars): unknown {
   return value;
 }
 
-/** Ansible `when:`: a bare expression (or a list of them, all must hold). */
+/** Ansible `when:`: a bare expression (or a list of them, all must hold); undefined is an error, not false. */
 export function evalCondition(cond: unknown, vars: Vars): boolean {
   if (typeof cond === 'boolean') return cond;
   const list = Array.isArray(cond) ? cond : [cond];
   return list.every((c) => {
     if (typeof c === 'boolean') return c;
     const s = String(c).trim();
-    const single = SINGLE_EXPR.exec(s);
-    return jinjaTruth(evaluate(single ? single[1]!.trim() : s, vars));
+    const single = /^\{\{(.*)\}\}$/s.exec(s);
+    const expr = single && !single[1]!.includes('{{') && !single[1]!.includes('}}') ? single[1]! : s;
+    try {
+      const e = compileExpr(expr);
+      return truthy(ev(e, scopeOf(vars)), e.pos);
+    } catch (e) {
+      throw wrap(e, expr, -2);
+    }
   });
 }
 
-const IDENT = /(?<![.\w'"])([A-Za-z_][A-Za-z0-9_]*)/g;
-const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else', 'true', 'false', 'none', 'True', 'False', 'None', 'defined', 'undefined', 'loop']);
-
-/** Names a template refers to that `vars` lacks: what an "undefined variable" error should name. */
+/** Names a template refers to that `vars` lacks (read from the parsed template, not guessed). */
 export function missingNames(template: string, vars: Vars): string[] {
-  const exprs = [...template.matchAll(/\{\{(.*?)\}\}|\{%(.*?)%\}/gs)].map((m) => m[1] ?? m[2] ?? '');
-  const body = exprs.length ? exprs.join(' ') : template;
-  const stripped = body.replace(/'[^']*'|"[^"]*"/g, ' ').replace(/\|\s*[A-Za-z_]\w*/g, ' ').replace(/\bis\s+(not\s+)?[A-Za-z_]\w*/g, ' ');
-  const names = new Set<string>();
-  for (const m of stripped.matchAll(IDENT)) {
-    const n = m[1]!;
-    if (!KEYWORDS.has(n) && !(n in vars) && !/\(\s*$/.test(stripped.slice(0, m.index! + n.length + 1).slice(-1))) names.add(n);
+  let nodes: unknown;
+  try {
+    nodes = hasTemplate(template) ? compile(template, false).body : compileExpr(template);
+  } catch {
+    return [];
   }
-  return [...names].filter((n) => !(n in filters) && !(n in tests) && n !== 'range' && n !== 'lookup' && n !== 'dict');
+  const bound = new Set<string>(['loop']);
+  const used: string[] = [];
+  const walk = (n: unknown): void => {
+    if (Array.isArray(n)) return n.forEach(walk);
+    if (!n || typeof n !== 'object') return;
+    const o = n as Record<string, unknown>;
+    if (o.t === 'name') used.push(o.name as string);
+    if (o.t === 'for' || o.t === 'set') (o.targets as string[]).forEach((x) => bound.add(x));
+    if (o.t === 'setblock') bound.add(o.name as string);
+    if (o.t === 'macro') {
+      bound.add(o.name as string);
+      (o.params as Array<[string]>).forEach(([p]) => bound.add(p));
+    }
+    if (o.t !== 'const' && o.t !== 'text') for (const v of Object.values(o)) walk(v);
+  };
+  walk(nodes);
+  return [...new Set(used)].filter((n) => !bound.has(n) && ownValue(vars, n) === NOTHING && !(n in GLOBALS) && !FILTER_NAMES.has(n));
 }
 
-function wrap(e: unknown, template: string, vars: Vars): TemplateError {
-  const msg = e instanceof Error ? e.message.replace(/^\(unknown path\)\s*/, '').replace(/\s+/g, ' ').trim() : String(e);
-  const missing = /undefined|null/.test(msg) ? missingNames(template, vars) : [];
-  const friendly = missing.length
-    ? `undefined variable${missing.length > 1 ? 's' : ''} ${missing.map((n) => `"${n}"`).join(', ')} in ${JSON.stringify(template)}`
-    : `template error in ${JSON.stringify(template)}: ${msg}`;
-  return new TemplateError(friendly, template, missing);
+function wrap(e: unknown, template: string, shift: number): TemplateError {
+  if (e instanceof TemplateError) return e;
+  const je = e instanceof JinjaError ? e : null;
+  const pos = je && je.pos >= 0 ? Math.max(0, je.pos + shift) : -1;
+  const where = place(template, pos);
+  const name = je?.undefinedName;
+  if (name !== undefined && !name.startsWith('(')) {
+    const detail = je!.detail ? ` (${je!.detail})` : '';
+    return new TemplateError(`undefined variable "${name}"${detail} in ${where.text}`, template, [name], where.line, where.col);
+  }
+  let msg = e instanceof Error ? e.message : String(e);
+  if (e instanceof RangeError) msg = `too deeply nested or recursive (${msg})`;
+  else if (!je) msg = `internal error: ${msg}`;
+  return new TemplateError(`template error in ${where.text}: ${msg}`, template, [], where.line, where.col);
+}
+
+/** A short template is quoted whole; in a long one (a .j2 file), the line and column, and that line. */
+function place(template: string, pos: number): { text: string; line?: number; col?: number } {
+  if (pos < 0) return { text: JSON.stringify(template) };
+  const before = template.slice(0, pos);
+  const line = before.split('\n').length;
+  const col = pos - before.lastIndexOf('\n');
+  if (template.length <= 200 && !template.includes('\n')) return { text: JSON.stringify(template), line, col };
+  const text = template.split('\n')[line - 1]!;
+  return { text: `line ${line}, col ${col}: ${JSON.stringify(text.length > 160 ? `${text.slice(0, 157)}...` : text)}`, line, col };
 }

@@ -29,8 +29,8 @@ const hasTemplateDeep = (v: unknown): boolean =>
         : false;
 
 /**
- * Merge layers and resolve variables that refer to other variables (`vip: "{{ net }}.10"`). nunjucks copies
- * its context eagerly, so resolution is done here: repeatedly render what can be rendered until nothing
+ * Merge layers and resolve variables that refer to other variables (`vip: "{{ net }}.10"`). Templates read
+ * a plain object of values, so resolution is done here: repeatedly render what can be rendered until nothing
  * moves. A variable that cannot be resolved is left out, and the error that explains it is kept so that a
  * template that uses it later reports the real cause.
  */

@@ -1,6 +1,6 @@
-import nunjucks from 'nunjucks';
 import type { Change, Connection, HostFacts, Module, ModuleContext } from '../../src/types.js';
 import { runProbes } from '../../src/engine/probe.js';
+import { renderString } from '../../src/playbook/template.js';
 import { applyChange } from '../../src/engine/steps.js';
 import { LocalConnection } from '../../src/transport/local.js';
 
@@ -18,7 +18,7 @@ export function testContext(root: string, over: Partial<ModuleContext> = {}): Mo
     host: 'test',
     facts: debianFacts,
     baseDir: process.cwd(),
-    render: (t, extra) => nunjucks.renderString(t, { ...(extra ?? {}) }),
+    render: (t, extra) => renderString(t, { ...(extra ?? {}) }, { file: true }),
     root,
     ...over,
   };

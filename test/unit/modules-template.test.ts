@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import nunjucks from 'nunjucks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { templateModule } from '../../src/modules/template.js';
+import { renderString } from '../../src/playbook/template.js';
 import { applyChange } from '../../src/engine/steps.js';
 import { LocalConnection } from '../../src/transport/local.js';
 import { converge, planOn, testContext } from '../helpers/converge.js';
@@ -21,10 +21,9 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-// Like Ansible's Jinja2 (and unlike nunjucks' default), config files are not HTML: no autoescape.
-const env = new nunjucks.Environment(null, { autoescape: false });
+// Rendered as the engine renders .j2 files (src/engine/host.ts): our Jinja, in file mode.
 const withVars = (vars: Record<string, unknown>) =>
-  testContext(root, { baseDir: role, render: (t, extra) => env.renderString(t, { ...vars, ...(extra ?? {}) }) });
+  testContext(root, { baseDir: role, render: (t, extra) => renderString(t, { ...vars, ...(extra ?? {}) }, { file: true }) });
 
 describe('template', () => {
   it('renders with the host vars, writes, then plans nothing', async () => {

@@ -1,0 +1,232 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * What Ansible (ansible-core 2.14, Jinja2 3.1, StrictUndefined) does with each expression, as recorded from a
+ * real `ansible-playbook` run. `jinja-ansible-table.test.ts` holds our engine to it; `jinja-ansible-replay.test.ts`
+ * replays the same rows through ansible-playbook so that the recorded answers stay honest.
+ *
+ * kinds: `text` renders the template inside text (Ansible: `msg: "=<tpl>"`, the `=` stripped), `value` keeps the
+ * native value of a lone `{{ }}`, `when` is a task condition ("ran" or "skipped"), `loop` is a task loop (the
+ * items). `ERROR` means Ansible fails the task; `OMIT` means Ansible's omit placeholder.
+ */
+export const ERROR = 'ERROR';
+export const OMIT_OUT = 'OMIT';
+
+export interface Row {
+  kind: 'text' | 'value' | 'when' | 'loop';
+  tpl: string;
+  vars?: Record<string, unknown>;
+  out: unknown;
+  /** What Ansible 2.14 gives where lvsible deliberately differs (the comment on the row says why). */
+  ansible?: unknown;
+}
+
+const d = { a: 1, s: 'x', n: null, l: [1, 2] };
+const text = (tpl: string, out: unknown, vars: Record<string, unknown> = {}): Row => ({ kind: 'text', tpl, vars, out });
+const value = (tpl: string, out: unknown, vars: Record<string, unknown> = {}): Row => ({ kind: 'value', tpl, vars, out });
+const when = (tpl: string, out: unknown, vars: Record<string, unknown> = {}): Row => ({ kind: 'when', tpl, vars, out });
+const loop = (tpl: string, out: unknown, vars: Record<string, unknown> = {}): Row => ({ kind: 'loop', tpl, vars, out });
+
+export const rows: Row[] = [
+  // Undefined is an error wherever its value is used...
+  text('{{ nothere }}', ERROR),
+  text('{{ nothere ~ "x" }}', ERROR),
+  text('{{ "x" ~ nothere }}', ERROR),
+  text('{{ nothere + 1 }}', ERROR),
+  text('{{ 1 + nothere }}', ERROR),
+  text('{{ nothere == 1 }}', ERROR),
+  text('{{ nothere != 1 }}', ERROR),
+  text('{{ nothere < 1 }}', ERROR),
+  text('{{ nothere in [1] }}', ERROR),
+  text('{{ 1 in nothere }}', ERROR),
+  text('{{ not nothere }}', ERROR),
+  text('{{ nothere | length }}', ERROR),
+  text('{{ nothere | upper }}', ERROR),
+  text('{{ nothere | string }}', ERROR),
+  text('{{ nothere | mandatory }}', ERROR),
+  text('{{ nothere | join(",") }}', ERROR),
+  text('{{ nothere | bool }}', ERROR),
+  text('{{ nothere | int }}', ERROR),
+  text('{% if nothere %}y{% endif %}', ERROR),
+  text('{% for x in nothere %}{{ x }}{% endfor %}', ERROR),
+  text('{{ nothere if true else "b" }}', ERROR),
+  text('{{ true and nothere }}', ERROR),
+  text('{{ d.nothere }}', ERROR, { d }),
+  text('{{ d["nothere"] }}', ERROR, { d }),
+  text('{{ d.nothere ~ "" }}', ERROR, { d }),
+  text('{{ d.n.x }}', ERROR, { d }),
+  text('{{ d.l[5] }}', ERROR, { d }),
+  text('{{ nothere.x }}', ERROR),
+  // ...and not where it is only asked about, or never reached.
+  text('{{ nothere | default("dd") }}', 'dd'),
+  text('{{ nothere | d("dd") }}', 'dd'),
+  text('{{ nothere.x | default("dd") }}', 'dd'),
+  text('{{ d.nothere | default("dd") }}', 'dd', { d }),
+  text('{{ d.nothere.deeper | default("dd") }}', 'dd', { d }),
+  text('{{ d.n | default("dd") }}', '', { d }),
+  text('{{ "" | default("dd") }}', ''),
+  text('{{ "" | default("dd", true) }}', 'dd'),
+  text('{{ nothere is defined }}', 'False'),
+  text('{{ nothere is undefined }}', 'True'),
+  text('{{ nothere is not defined }}', 'True'),
+  text('{{ nothere.x is defined }}', 'False'),
+  text('{{ d.nothere is defined }}', 'False', { d }),
+  text('{{ d["nothere"] is defined }}', 'False', { d }),
+  text('{{ d.a is defined }}', 'True', { d }),
+  text('{{ d.n.x is defined }}', 'False', { d }),
+  text('{{ d.l[5] is defined }}', 'False', { d }),
+  text('{{ nothere is none }}', 'False'),
+  text('{{ d.n is none }}', 'True', { d }),
+  text('{{ "b" if false else nothere }}', ERROR),
+  text('{{ "a" if true else nothere }}', 'a'),
+  text('{{ false and nothere }}', 'False'),
+  text('{{ true or nothere }}', 'True'),
+  text('{{ nothere | default(omit) }}', OMIT_OUT),
+  text('{% if nothere is defined %}y{% else %}n{% endif %}', 'n'),
+  text('{% set x = nothere | default(3) %}{{ x + 1 }}', '4'),
+  // Output of plain values inside text.
+  text('{{ d.n }}', '', { d }),
+  text('{{ true }}-{{ false }}', 'True-False'),
+  text('{{ d.l }}', '[1, 2]', { d }),
+  text('{{ ["a", "b"] }}', "['a', 'b']"),
+  text('{{ {"a": 1} }}', "{'a': 1}"),
+  text('{{ d.s }}{{ d.a }}', 'x1', { d }),
+  text('{{ 7 // 2 }} {{ 7 % 3 }} {{ 2 ** 10 }} {{ 7 / 2 }} {{ -7 // 2 }} {{ -7 % 3 }}', '3 1 1024 3.5 -4 2'),
+  text('{{ 1 + 2 * 3 - 4 }}', '3'),
+  text('{{ "ab" * 3 }}', 'ababab'),
+  text('{{ [1] + [2] }}', '[1, 2]'),
+  // Inside {{ }} of a YAML value, Ansible doubles backslashes in string literals first: they stay literal there.
+  text('{{ "a\\tb" }}|{{ "c\\\\d" }}|{{ "\\d" }}', 'a\\tb|c\\\\d|\\d'),
+  text("{{ 'it\\'s' }}", ERROR),
+  // In {% %} (and in when:), string literals have Python's escapes; an unknown one keeps its backslash.
+  text('{% set x = "a\\tb|c\\\\d|\\d|it\\\'s|\\"q\\"" %}{{ x }}', 'a\tb|c\\d|\\d|it\'s|"q"'),
+  text('{{ "abcdef"[1:3] }}{{ "abc"[-1] }}{{ [1, 2, 3][::-1] }}', 'bcc[3, 2, 1]'),
+  text('{{ "a,b,c".split(",") | join("-") }}', 'a-b-c'),
+  text('{{ " x ".strip() }}|{{ "Ab".lower() }}{{ "ab".upper() }}|{{ "a.b".replace(".", "_") }}', 'x|abAB|a_b'),
+  text('{{ "abc".startswith("a") }}{{ "abc".endswith("x") }}{{ "-".join(["a", "b"]) }}', 'TrueFalsea-b'),
+  text('{{ "{}:{}".format("h", 80) }}|{{ "%s-%d" | format("a", 3) }}', 'h:80|a-3'),
+  text('{{ "hello world".title() }} {{ "hello".capitalize() }} {{ "hello".count("l") }} {{ "hello".find("l") }}', 'Hello World Hello 2 2'),
+  text('{{ [3, 1, 3].index(1) }}{{ [3, 1, 3].count(3) }}', '12'),
+  text('{{ d.get("a") }}{{ d.get("zz", "q") }}{{ d.get("zz") }}', '1q', { d }),
+  text('{{ d.keys() | list | sort }}', "['a', 'l', 'n', 's']", { d }),
+  text('{{ range(3) | list }}{{ range(1, 7, 2) | list }}', '[0, 1, 2][1, 3, 5]'),
+  text('{{ dict(a=1, b="x").b }}', 'x'),
+  text('{% for k, v in {"a": 1, "b": 2}.items() %}{{ k }}={{ v }};{% endfor %}', 'a=1;b=2;'),
+  text('{% for x in [1, 2, 3] if x > 1 %}{{ x }}{% else %}none{% endfor %}', '23'),
+  text('{% for x in [] %}{{ x }}{% else %}none{% endfor %}', 'none'),
+  text('{% for x in "abc" %}{{ loop.index }}{{ loop.index0 }}{{ loop.revindex }}{{ loop.first }}{{ loop.last }}{{ loop.length }} {% endfor %}', '103TrueFalse3 212FalseFalse3 321FalseTrue3 '),
+  text('{% macro m(a, b="B") %}<{{ a }}{{ b }}>{% endmacro %}{{ m(1) }}{{ m(2, b=3) }}', '<1B><23>'),
+  text('{% set s %}in{{ 1 }}{% endset %}{{ s }}', 'in1'),
+  text('{% raw %}{{ x }}{% endraw %}', '{{ x }}'),
+  text('a {# note #}b', 'a b'),
+  text('{% if 1 %}\nA\n{% endif %}\n  {%- if 1 %} B {% endif -%}\nC', 'A\n B C'),
+  text('{{ 1 if 2 > 1 else 0 }}{{ 3 is divisibleby 3 }}{{ 2 in [1, 2] }}{{ "a" not in "bcd" }}', '1TrueTrueTrue'),
+  text('{{ (1, 2)[0] }}{{ None }}{{ none }}', '1'),
+  text('{{ [1, 2] | map("string") | join }}{{ ["b", "a"] | sort | first }}{{ [1, 2] | last }}{{ [1, 2] | sum }}', '12a23'),
+  text('{{ 3 | string ~ 4 }}{{ "5" | int + 1 }}{{ "x" | int }}{{ "1.5" | float }}', '34601.5'),
+  text('{{ "yes" | bool }}{{ "off" | bool }}{{ 1 | bool }}', 'TrueFalseTrue'),
+  text('{{ d | dict2items | map(attribute="key") | join(",") }}', 'a,s,n,l', { d }),
+  text('{{ [1, 2, 3] | select("odd") | list }}{{ [1, 2, 3] | reject("odd") | list }}', '[1, 3][2]'),
+  text('{{ [{"a": 1}, {"a": 2}] | selectattr("a", "equalto", 2) | list }}', "[{'a': 2}]"),
+  text('{{ "x" | ternary("y", "n") }}{{ "" | ternary("y", "n") }}', 'yn'),
+  text('{{ "ab" | length }}{{ [1, 2] | length }}{{ "Ab" | lower }}{{ "ab" | upper }}{{ " s " | trim }}', '22abABs'),
+  text('{{ "10.0.0.1" is match("10\\\\.") }}', 'False'),
+  text('{{ "10.0.0.1" is match("10\\.") }}{{ "a10" is search("1") }}{{ "a" is string }}{{ 1 is number }}', 'TrueTrueTrueTrue'),
+  text('{{ "a.b.c" | regex_replace("\\.", "/") }}{{ "abc" | regex_search("b.") }}', 'a/b/cbc'),
+  // Native values of a lone expression.
+  value('{{ d.l }}', [1, 2], { d }),
+  // ansible-core 2.14 without jinja2_native gives the text of a number; lvsible keeps numbers native (as
+  // jinja2_native and ansible-core 2.19 do), and trims the space around a lone expression.
+  { ...value('{{ d.a + 1 }}', 2, { d }), ansible: '2' },
+  value('{{ d }}', d, { d }),
+  { ...value(' {{ d.s }} ', 'x', { d }), ansible: ' x ' },
+  value('{{ true }}', true),
+  value('{{ nothere }}', ERROR),
+  value('{{ d.nothere }}', ERROR, { d }),
+  value('{{ nothere | default([]) }}', []),
+  value('{{ [1, 2] | map("int") | list }}', [1, 2]),
+  // when: conditions.
+  when('nothere', ERROR),
+  when('nothere == "x"', ERROR),
+  when('d.nothere', ERROR, { d }),
+  when('not nothere', ERROR),
+  when('nothere | bool', ERROR),
+  when('d.a == 1 and nothere', ERROR, { d }),
+  when('d.a == 2 and nothere', 'skipped', { d }),
+  when('nothere is defined', 'skipped'),
+  when('nothere is not defined', 'ran'),
+  when('d.nothere is defined', 'skipped', { d }),
+  when('nothere | default(false)', 'skipped'),
+  when('nothere | default("a") == "a"', 'ran'),
+  when('d.s', 'ran', { d }),
+  when('d.n', 'skipped', { d }),
+  when('d.l', 'ran', { d }),
+  when('e', 'skipped', { e: '' }),
+  when('m', 'skipped', { m: {} }),
+  when('"no" | bool', 'skipped'),
+  when('"false"', 'ran'),
+  when('d.a == 1', 'ran', { d }),
+  when('{{ d.a == 1 }}', 'ran', { d }),
+  // loop:
+  loop('{{ nothere }}', ERROR),
+  loop('{{ d.nothere }}', ERROR, { d }),
+  loop('{{ d.l }}', [1, 2], { d }),
+  loop('{{ nothere | default([]) }}', []),
+];
+
+/** Replays `rows` through a real ansible-playbook, one run for all of them; returns what Ansible did per row. */
+export function ansibleAnswers(list: Row[]): unknown[] {
+  const tasks = list.map((r, i) => {
+    const base: Record<string, unknown> = { name: `row ${i}`, ignore_errors: true, vars: r.vars ?? {} };
+    if (r.kind === 'text') return { ...base, debug: { msg: `=${r.tpl}` } };
+    if (r.kind === 'value') return { ...base, debug: { msg: r.tpl } };
+    if (r.kind === 'when') return { ...base, debug: { msg: 'ran' }, when: r.tpl };
+    return { ...base, debug: { msg: '{{ item }}' }, loop: r.tpl };
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'lvsible-jinja-'));
+  try {
+    // JSON is YAML: the templates reach Ansible byte for byte, with no YAML quoting in between.
+    writeFileSync(join(dir, 'play.yml'), JSON.stringify([{ hosts: 'localhost', connection: 'local', gather_facts: false, tasks }]));
+    writeFileSync(join(dir, 'hosts'), 'localhost ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n');
+    writeFileSync(join(dir, 'rows.py'), CALLBACK);
+    const out = execFileSync('ansible-playbook', ['-i', join(dir, 'hosts'), join(dir, 'play.yml')], {
+      env: { ...process.env, ANSIBLE_CALLBACK_PLUGINS: dir, ANSIBLE_STDOUT_CALLBACK: 'rows', ANSIBLE_LOCALHOST_WARNING: '0' },
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
+    const played = out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    if (played.length !== list.length) throw new Error(`ansible-playbook reported ${played.length} of ${list.length} rows:\n${out}`);
+    return played.map((h, i) => answer(list[i]!, h));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function answer(r: Row, h: any): unknown {
+  if (h.failed) return ERROR;
+  if (r.kind === 'when') return h.skipped ? 'skipped' : 'ran';
+  if (r.kind === 'loop') return h.results ? h.results.some((x: any) => x.failed) ? ERROR : h.results.map((x: any) => x.msg) : h.skipped ? [] : ERROR;
+  if (r.kind === 'value') return h.msg;
+  const s = String(h.msg).slice(1);
+  return s.startsWith('__omit_place_holder__') ? OMIT_OUT : s;
+}
+
+/** ansible-core alone has no json stdout callback (that is in ansible.posix): one line of JSON per task result. */
+const CALLBACK = `
+import json
+from ansible.plugins.callback import CallbackBase
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = 'stdout'
+    CALLBACK_NAME = 'rows'
+    def emit(self, result, **extra):
+        r = dict(result._result)
+        r.update(extra)
+        self._display.display(json.dumps(r, default=str, sort_keys=True))
+    def v2_runner_on_ok(self, result): self.emit(result)
+    def v2_runner_on_failed(self, result, ignore_errors=False): self.emit(result, failed=True)
+    def v2_runner_on_skipped(self, result): self.emit(result, skipped=True)
+`;
