@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evalCondition, missingNames, OMIT, renderString, renderValue, TemplateError } from '../../src/playbook/template.js';
 import { resolveScope } from '../../src/playbook/vars.js';
 
-describe('templating (Jinja2 via nunjucks, Ansible semantics)', () => {
+describe('templating (Jinja2, Ansible semantics)', () => {
   const vars = { vip: '198.51.100.10', port: 80, rs: [{ name: 'a', w: 1 }, { name: 'b', w: 3 }], on: 'yes', empty: '' };
 
   it('keeps the native type of a value that is exactly one expression', () => {
