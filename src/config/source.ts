@@ -1,7 +1,7 @@
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isSeq, LineCounter, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { checkText, readInputText } from './read.js';
-import { checkYamlStructure } from './yaml-limits.js';
+import { checkYamlStructure, MAX_DEPTH, parseBounded } from './yaml-limits.js';
 import { currentSecrets, secretTag } from './secrets.js';
 
 export type PathSegment = string | number;
@@ -30,9 +30,13 @@ function parseChecked(text: string, file: string): SourceDoc {
   // YAML 1.1, as Ansible reads it (PyYAML): `become: yes` is true and `mode: 0644` is octal, so existing
   // playbooks and inventories mean the same thing here. Duplicate keys are found by checkYamlStructure
   // (yaml's uniqueKeys is quadratic in the size of a mapping).
-  const doc = guard(file, () =>
-    parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, version: '1.1', customTags: [secretTag] }),
+  const parsed = guard(file, () =>
+    parseBounded(text, { lineCounter, prettyErrors: false, uniqueKeys: false, version: '1.1', customTags: [secretTag] }),
   );
+  if ('tooDeepAt' in parsed) {
+    throw new ConfigError([{ file, ...lineCounter.linePos(parsed.tooDeepAt), message: `nesting deeper than ${MAX_DEPTH} levels` }]);
+  }
+  const doc = parsed;
   const issues: ConfigIssue[] = doc.errors.map((e) => {
     const pos = lineCounter.linePos(e.pos[0]);
     return { file, line: pos.line, col: pos.col, message: `YAML syntax: ${e.message.split('\n')[0]}` };

@@ -1,4 +1,21 @@
-import { isAlias, isCollection, isMap, isNode, isPair, isScalar, type Document, type LineCounter, type Node } from 'yaml';
+import {
+  Composer,
+  isAlias,
+  isCollection,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  Lexer,
+  Parser,
+  YAMLParseError,
+  type Document,
+  type DocumentOptions,
+  type LineCounter,
+  type Node,
+  type ParseOptions,
+  type SchemaOptions,
+} from 'yaml';
 import type { ConfigIssue } from '../errors.js';
 
 /**
@@ -16,6 +33,40 @@ import type { ConfigIssue } from '../errors.js';
 export const MAX_DEPTH = 64;
 export const MAX_ALIASES = 100_000;
 export const MAX_EXPANSION = 100_000;
+
+/**
+ * yaml's parseDocument, with the parser's stack watched between tokens: `[[[[...` a million levels deep costs
+ * yaml gigabytes before checkYamlStructure could see it. Each open collection is one entry on that stack (plus
+ * the document and a scalar), so a stack above MAX_DEPTH + 2 is surely too deep: parsing stops there, at
+ * that offset. The loop is the one yaml documents for "the parser with a user-provided lexer".
+ */
+export function parseBounded(
+  text: string,
+  options: ParseOptions & DocumentOptions & SchemaOptions & { lineCounter: LineCounter },
+): Document | { tooDeepAt: number } {
+  const parser = new Parser(options.lineCounter.addNewLine);
+  let tooDeepAt = -1;
+  function* tokens() {
+    options.lineCounter.addNewLine(0);
+    for (const lexeme of new Lexer().lex(text)) {
+      yield* parser.next(lexeme);
+      if (parser.stack.length > MAX_DEPTH + 2) {
+        tooDeepAt = parser.offset;
+        return;
+      }
+    }
+    yield* parser.end();
+  }
+  let doc: Document | null = null;
+  for (const d of new Composer(options).compose(tokens(), true, text.length)) {
+    if (!doc) doc = d as Document;
+    else {
+      doc.errors.push(new YAMLParseError(d.range.slice(0, 2) as [number, number], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
+      break;
+    }
+  }
+  return tooDeepAt >= 0 ? { tooDeepAt } : doc!;
+}
 
 interface Frame {
   node: Node;
