@@ -7,7 +7,7 @@
  * characters other than letters, digits and `_` get a warning (TRANSFORM_INVALID_GROUP_CHARS). Its INI
  * format splits at blanks, so there a blank can never be part of a name. lvsible writes host names into
  * keepalived.conf (router_id) and messages, so it refuses blanks and control characters in any host or group
- * name, wherever the inventory came from; everything else Ansible accepts stays accepted.
+ * name, wherever the inventory came from, and a leading `-`; everything else Ansible accepts stays accepted.
  */
 import { controlChar, describeChar, first, type Reason } from './common.js';
 
@@ -19,6 +19,8 @@ export function inventoryName(v: string): Reason {
       for (const c of v) if (/\s/u.test(c)) return `contains ${describeChar(c)} (host and group names cannot contain blanks)`;
       return null;
     },
+    // With no ansible_host the name is the ssh target, and `ssh -oProxyCommand=...` runs a command.
+    () => (v.startsWith('-') ? 'starts with "-" (ssh and other tools would read it as an option)' : null),
   );
 }
 
@@ -44,5 +46,21 @@ export function packageName(v: string): Reason {
       return null;
     },
     () => (/^[A-Za-z0-9]/.test(v) ? null : 'does not start with a letter or digit'),
+  );
+}
+
+/**
+ * ansible_host and ansible_user: one word given to ssh (and to `ssh -o ...` command lines the lab builds): no
+ * blanks or control characters, and no leading `-`, which ssh would read as an option (`-oProxyCommand=...`).
+ */
+export function connectionWord(v: string): Reason {
+  if (!v) return 'is empty';
+  return first(
+    () => controlChar(v),
+    () => {
+      for (const c of v) if (/\s/u.test(c)) return `contains ${describeChar(c)} (an address or user name is one word)`;
+      return null;
+    },
+    () => (v.startsWith('-') ? 'starts with "-" (ssh would read it as an option)' : null),
   );
 }

@@ -3,20 +3,25 @@
  * group_vars/host_vars files. Descriptions double as documentation (`lvsible schema`).
  */
 
+import { connectionWord } from '../grammar/names.js';
+
+/** An address or login name: one word, no blanks or control characters, not an option (`-oProxyCommand=...`). */
+const ONE_WORD = '^[^-\\s\\x00-\\x1f\\x7f][^\\s\\x00-\\x1f\\x7f]*$';
+
 const boolish = {
   enum: [true, false, 'yes', 'no', 'true', 'false', 'True', 'False', 'on', 'off', 1, 0],
 };
 
 /** Connection variables lvsible understands; any other variable is free-form. */
 export const connectionVarsSchema = {
-  ansible_host: { type: 'string', minLength: 1, description: 'Address to connect to (default: the inventory name).' },
+  ansible_host: { type: 'string', pattern: ONE_WORD, description: 'Address to connect to (default: the inventory name).' },
   ansible_port: {
     type: 'integer',
     minimum: 1,
     maximum: 65535,
     description: 'SSH port (default 22).',
   },
-  ansible_user: { type: 'string', minLength: 1, description: 'SSH login user (default: the local user).' },
+  ansible_user: { type: 'string', pattern: ONE_WORD, description: 'SSH login user (default: the local user).' },
   ansible_ssh_private_key_file: { type: 'string', minLength: 1, description: 'Path of the private key to log in with.' },
   ansible_password: { type: ['string', 'number'], description: 'SSH password. Secret: never printed.' },
   ansible_ssh_pass: { type: ['string', 'number'], description: 'Old name of ansible_password. Secret.' },
@@ -28,9 +33,9 @@ export const connectionVarsSchema = {
   ansible_ssh_extra_args: { type: 'string', description: 'More ssh arguments, read like ansible_ssh_common_args.' },
   ansible_host_key_checking: { ...boolish, description: 'false turns host key checking off.' },
   ansible_connection: { enum: ['ssh', 'local', 'paramiko', 'smart'], description: 'How to reach the host: ssh, or local (run on this machine).' },
-  ansible_ssh_host: { type: 'string', minLength: 1, description: 'Old name of ansible_host.' },
+  ansible_ssh_host: { type: 'string', pattern: ONE_WORD, description: 'Old name of ansible_host.' },
   ansible_ssh_port: { type: 'integer', minimum: 1, maximum: 65535, description: 'Old name of ansible_port.' },
-  ansible_ssh_user: { type: 'string', minLength: 1, description: 'Old name of ansible_user.' },
+  ansible_ssh_user: { type: 'string', pattern: ONE_WORD, description: 'Old name of ansible_user.' },
   ansible_ssh_password: { type: ['string', 'number'], description: 'Another name of ansible_password. Secret.' },
   ansible_private_key_file: { type: 'string', minLength: 1, description: 'Another name of ansible_ssh_private_key_file.' },
   ansible_sudo_pass: { type: ['string', 'number'], description: 'Old name of ansible_become_password. Secret.' },
@@ -106,6 +111,9 @@ const KIND = (v: unknown, secret: boolean): string =>
  * found instead, e.g. "must be a mapping (name: value), not a list".
  */
 export function rewordTypeMessage(message: string, found: unknown, secret = false): string {
+  if (message === `does not look right (expected to match ${ONE_WORD})` && typeof found === 'string') {
+    return `${secret ? 'the value' : JSON.stringify(found)} ${connectionWord(found) ?? 'is not one word'}`;
+  }
   if (message === 'must be object,null' || message === 'must be object') {
     return `must be a mapping (name: value), not ${KIND(found, secret)}`;
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   absolutePath, accountName, GrammarError, inventoryName, ipvsAddrPort, ipvsNetmask, ipvsSchedFlags, ipvsScheduler, ipvsWord,
-  kernelModuleName, packageName, sysctlKey, sysctlValue, unixMode,
+  connectionWord, kernelModuleName, packageName, sysctlKey, sysctlValue, unixMode,
 } from '../../src/grammar/index.js';
 import { rewriteSysctlFile } from '../../src/modules/sysctl.js';
 import { restoreLine } from '../../src/lvs/ipvs/serialize.js';
@@ -148,7 +148,17 @@ table('inventoryName', inventoryName, [
   ['a\tb', 'a tab'],
   ['a\u0001b', 'U+0001'],
   ['a\u00a0b', 'U+00A0'],
+  ['-oProxyCommand=id', 'starts with "-"'],
+  ['web-1', null],
   ['', 'is empty'],
+]);
+table('connectionWord (ansible_host, ansible_user)', connectionWord, [
+  ['127.0.0.1', null],
+  ['2001:db8::1', null],
+  ['lvsible', null],
+  ['127.0.0.1\nProxyCommand id', 'a newline'],
+  ['root admin', 'a space'],
+  ['-oProxyCommand=id', 'starts with "-"'],
 ]);
 table('kernelModuleName', kernelModuleName, [['ip_vs', null], ['ip_vs_wlc', null], ['ipip', null], ['-r', 'starts with "-"'], ['ip_vs;reboot', 'not a kernel module'], ['ip vs', 'not a kernel module']]);
 table('packageName', packageName, [

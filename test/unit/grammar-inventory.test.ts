@@ -152,3 +152,18 @@ describe('cluster.yml values keepalived.conf carries as written are checked at l
     ]);
   });
 });
+
+describe('connection vars that ssh would read as more than an address or a user', () => {
+  it('are refused at the var, with line and column, in inventory files and vars files', () => {
+    const dir = tree({
+      'hosts.yml': 'all:\n  hosts:\n    web1: { ansible_host: "127.0.0.1\\nProxyCommand id" }\n    web2: { ansible_user: "root admin" }\n    "-oProxyCommand=id":\n    web3:\n',
+      'host_vars/web3.yml': 'ansible_host: -oProxyCommand=id\n',
+    });
+    expect(issuesOf(() => loadInventory([join(dir, 'hosts.yml')])).map((i) => `${short(i)} (${i.field})`)).toEqual([
+      'hosts.yml:3:27 "127.0.0.1\\nProxyCommand id" contains a newline (control characters are never valid here) (all.hosts.web1.ansible_host)',
+      'hosts.yml:4:27 "root admin" contains a space (an address or user name is one word) (all.hosts.web2.ansible_user)',
+      expect.stringMatching(/^hosts\.yml:5:\d+ host name "-oProxyCommand=id" starts with "-"/),
+      'web3.yml:1:15 "-oProxyCommand=id" starts with "-" (ssh would read it as an option) (ansible_host)',
+    ]);
+  });
+});
