@@ -8,7 +8,8 @@ import { join } from 'node:path';
  * real `ansible-playbook` run. `jinja-ansible-table.test.ts` holds our engine to it; `jinja-ansible-replay.test.ts`
  * replays the same rows through ansible-playbook so that the recorded answers stay honest.
  *
- * kinds: `text` renders the template inside text (Ansible: `msg: "=<tpl>"`, the `=` stripped), `value` keeps the
+ * kinds: `text` renders the template inside text (Ansible: `msg: "=<tpl>"`, the `=` stripped), `file` renders it
+ * as a .j2 file (Ansible: the template lookup, which like the template module does not escape backslashes), `value` keeps the
  * native value of a lone `{{ }}`, `when` is a task condition ("ran" or "skipped"), `loop` is a task loop (the
  * items). `ERROR` means Ansible fails the task; `OMIT` means Ansible's omit placeholder.
  */
@@ -16,7 +17,7 @@ export const ERROR = 'ERROR';
 export const OMIT_OUT = 'OMIT';
 
 export interface Row {
-  kind: 'text' | 'value' | 'when' | 'loop';
+  kind: 'text' | 'file' | 'value' | 'when' | 'loop';
   tpl: string;
   vars?: Record<string, unknown>;
   out: unknown;
@@ -26,6 +27,7 @@ export interface Row {
 
 const d = { a: 1, s: 'x', n: null, l: [1, 2] };
 const text = (tpl: string, out: unknown, vars: Record<string, unknown> = {}): Row => ({ kind: 'text', tpl, vars, out });
+const file = (tpl: string, out: unknown, vars: Record<string, unknown> = {}): Row => ({ kind: 'file', tpl, vars, out });
 const value = (tpl: string, out: unknown, vars: Record<string, unknown> = {}): Row => ({ kind: 'value', tpl, vars, out });
 const when = (tpl: string, out: unknown, vars: Record<string, unknown> = {}): Row => ({ kind: 'when', tpl, vars, out });
 const loop = (tpl: string, out: unknown, vars: Record<string, unknown> = {}): Row => ({ kind: 'loop', tpl, vars, out });
@@ -136,6 +138,16 @@ export const rows: Row[] = [
   text('{{ "10.0.0.1" is match("10\\\\.") }}', 'False'),
   text('{{ "10.0.0.1" is match("10\\.") }}{{ "a10" is search("1") }}{{ "a" is string }}{{ 1 is number }}', 'TrueTrueTrueTrue'),
   text('{{ "a.b.c" | regex_replace("\\.", "/") }}{{ "abc" | regex_search("b.") }}', 'a/b/cbc'),
+  // .j2 files: Python escapes in every string literal; trim_blocks on, lstrip_blocks off.
+  file('{{ "a\\tb" }}|{{ "\\d" }}|{{ \'it\\\'s\' }}|{{ "10.0.0.1" is match("10\\.") }}', 'a\tb|\\d|it\'s|True'),
+  file('{{ "10.0.0.1" is match("10\\\\.") }}|{{ "a.b" | regex_replace("\\.", "_") }}', 'True|a_b'),
+  file('x\n{% for h in hs %}\n  {{ h }}\n{% endfor %}\ny\n', 'x\n  a\n  b\ny\n', { hs: ['a', 'b'] }),
+  file('{% for h in hs %}\n{{ h }}\n{% endfor %}\n', 'a\nb\n', { hs: ['a', 'b'] }),
+  file('  {% if true %}\nx\n  {% endif %}\nz', '  x\n  z'),
+  file('a {%- if true %} b {% endif -%} c\n{# gone #}\nd', 'a b c\nd'),
+  file('{% set n = 1 %}{% for i in [1, 2] %}{% set n = n + i %}{{ n }}{% endfor %}{{ n }}', '231'),
+  file('{{ nothere }}\n', ERROR),
+  file('{% if d.nothere %}x{% endif %}', ERROR, { d }),
   // Native values of a lone expression.
   value('{{ d.l }}', [1, 2], { d }),
   // ansible-core 2.14 without jinja2_native gives the text of a number; lvsible keeps numbers native (as
@@ -179,14 +191,18 @@ export const rows: Row[] = [
 
 /** Replays `rows` through a real ansible-playbook, one run for all of them; returns what Ansible did per row. */
 export function ansibleAnswers(list: Row[]): unknown[] {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsible-jinja-'));
   const tasks = list.map((r, i) => {
     const base: Record<string, unknown> = { name: `row ${i}`, ignore_errors: true, vars: r.vars ?? {} };
     if (r.kind === 'text') return { ...base, debug: { msg: `=${r.tpl}` } };
+    if (r.kind === 'file') {
+      writeFileSync(join(dir, `row${i}.j2`), r.tpl);
+      return { ...base, debug: { msg: `={{ lookup('template', '${join(dir, `row${i}.j2`)}') }}` } };
+    }
     if (r.kind === 'value') return { ...base, debug: { msg: r.tpl } };
     if (r.kind === 'when') return { ...base, debug: { msg: 'ran' }, when: r.tpl };
     return { ...base, debug: { msg: '{{ item }}' }, loop: r.tpl };
   });
-  const dir = mkdtempSync(join(tmpdir(), 'lvsible-jinja-'));
   try {
     // JSON is YAML: the templates reach Ansible byte for byte, with no YAML quoting in between.
     writeFileSync(join(dir, 'play.yml'), JSON.stringify([{ hosts: 'localhost', connection: 'local', gather_facts: false, tasks }]));

@@ -10,6 +10,7 @@ export function ours(r: Row): unknown {
       const s = renderString(r.tpl, vars);
       return s === OMIT ? OMIT_OUT : s;
     }
+    if (r.kind === 'file') return renderString(r.tpl, vars, { file: true });
     if (r.kind === 'value') return renderValue(r.tpl, vars);
     if (r.kind === 'when') return evalCondition(r.tpl, vars) ? 'ran' : 'skipped';
     const items = renderValue(r.tpl, vars);

@@ -1,6 +1,6 @@
 import type { Stmt } from './ast.js';
 import { ev, Scope } from './evaluate.js';
-import { Callable, iterate, JinjaError, newDict, toText, truthy, Undef, use } from './values.js';
+import { Callable, iterate, JinjaError, toText, truthy, Undef, use } from './values.js';
 
 /**
  * Statements -> text. Jinja's scoping: a `for` body and a macro body get their own scope (a `set` inside
@@ -68,16 +68,13 @@ function loop(st: Extract<Stmt, { t: 'for' }>, s: Scope): string {
     s.step(st.pos);
     const scope = s.child();
     bind(scope, item);
-    scope.set(
-      'loop',
-      newDict([
-        ['index', i + 1], ['index0', i], ['revindex', n - i], ['revindex0', n - i - 1],
-        ['first', i === 0], ['last', i === n - 1], ['length', n],
-        ['previtem', i > 0 ? items[i - 1] : new Undef('loop.previtem')],
-        ['nextitem', i < n - 1 ? items[i + 1] : new Undef('loop.nextitem')],
-        ['cycle', new Callable('loop.cycle', (args) => (args.length ? args[i % args.length] : new Undef('loop.cycle()')))],
-      ]),
-    );
+    // A literal: its keys are fixed and safe, and it is built for every iteration (defineProperty is slower).
+    scope.set('loop', {
+      index: i + 1, index0: i, revindex: n - i, revindex0: n - i - 1, first: i === 0, last: i === n - 1, length: n,
+      previtem: i > 0 ? items[i - 1] : new Undef('loop.previtem'),
+      nextitem: i < n - 1 ? items[i + 1] : new Undef('loop.nextitem'),
+      cycle: new Callable('loop.cycle', (args) => (args.length ? args[i % args.length] : new Undef('loop.cycle()'))),
+    });
     out += renderStmts(st.body, scope);
   });
   return out;
