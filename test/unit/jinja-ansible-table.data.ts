@@ -148,6 +148,43 @@ export const rows: Row[] = [
   file('{% set n = 1 %}{% for i in [1, 2] %}{% set n = n + i %}{{ n }}{% endfor %}{{ n }}', '231'),
   file('{{ nothere }}\n', ERROR),
   file('{% if d.nothere %}x{% endif %}', ERROR, { d }),
+  // Filters, as Ansible's and Jinja's implementations give them.
+  text('{{ {"a": {"x": 1}, "b": 1} | combine({"a": {"y": 2}}) }}|{{ {"a": {"x": 1}} | combine({"a": {"y": 2}}, recursive=true) }}', "{'a': {'y': 2}, 'b': 1}|{'a': {'x': 1, 'y': 2}}"),
+  text('{{ {"a": [1]} | combine({"a": [2]}, list_merge="append") }}|{{ {"a": 1} | combine({"b": 2}, {"c": 3}) }}', "{'a': [1, 2]}|{'a': 1, 'b': 2, 'c': 3}"),
+  text('{{ {"a": 1} | dict2items }}|{{ [{"key": "k", "value": 2}] | items2dict }}|{{ {"a": 1} | dict2items(key_name="n", value_name="v") }}', "[{'key': 'a', 'value': 1}]|{'k': 2}|[{'n': 'a', 'v': 1}]"),
+  text('{{ [1, [2, [3, [4]]]] | flatten }}|{{ [1, [2, [3, [4]]]] | flatten(levels=1) }}|{{ [1, none, [2]] | flatten }}', '[1, 2, 3, 4]|[1, 2, [3, [4]]]|[1, 2]'),
+  text('{{ [3, 1, 3, 2] | unique }}|{{ [1, 2] | union([2, 3]) }}|{{ [1, 2, 2, 3] | intersect([2, 3, 4]) }}|{{ [1, 2, 3] | difference([2]) }}', '[3, 1, 2]|[1, 2, 3]|[2, 3]|[1, 3]'),
+  text('{{ {"a": [1, "x", true, none]} | to_json }}|{{ "[1, 2]" | from_json | sum }}', '{"a": [1, "x", true, null]}|3'),
+  text('{{ {"b": 1, "a": [1, 2]} | to_nice_json }}', '{\n    "a": [\n        1,\n        2\n    ],\n    "b": 1\n}'),
+  text('{{ {"b": [1, 2], "a": {"c": "x y", "d": [{"e": 1}]}} | to_nice_yaml(indent=2) }}', 'a:\n  c: x y\n  d:\n  - e: 1\nb:\n- 1\n- 2\n'),
+  text('{{ {"a": 1, "b": [1, 2], "c": {"d": [{"e": 1}]}} | to_yaml }}|{{ 1 | to_yaml }}', 'a: 1\nb: [1, 2]\nc:\n  d:\n  - {e: 1}\n|1\n'),
+  // The yaml library indents a list under a key by indent-2 where PyYAML does not indent it (default indent 4).
+  { ...text('{{ {"a": {"b": [1]}} | to_nice_yaml }}', 'a:\n    b:\n      - 1\n'), ansible: 'a:\n    b:\n    - 1\n' },
+  text('{{ "abc-123" | regex_replace("(\\w+)-(\\d+)", "\\2-\\1") }}|{{ "a1b22" | regex_findall("\\d+") }}|{{ "k=v" | regex_search("(\\w)=(\\w)", "\\2") }}', "123-abc|['1', '22']|['v']"),
+  text('{{ "x" | regex_search("y") }}|{{ "aXb" | regex_replace("x", "-", ignorecase=true) }}|{{ "a.b" | regex_escape }}', '|a-b|a\\.b'),
+  text('{{ "/a/b/c.txt" | basename }}|{{ "/a/b/c.txt" | dirname }}|{{ "hi" | b64encode }}|{{ "aGk=" | b64decode }}|{{ "a b" | quote }}', "c.txt|/a/b|aGk=|hi|'a b'"),
+  // Both are the same shell word: lvsible has one quoting function (src/transport/quote.ts), whose output the
+  // redactor also knows; Ansible uses Python's shlex.quote.
+  { ...text("{{ \"it's\" | quote }}", "'it'\\''s'"), ansible: "'it'\"'\"'s'" },
+  text('{{ "abc" | hash("sha1") }}|{{ "abc" | hash("md5") }}|{{ "abc" | checksum }}', 'a9993e364706816aba3e25717850c26c9cd0d89d|900150983cd24fb0d6963f7d28e17f72|a9993e364706816aba3e25717850c26c9cd0d89d'),
+  text('{{ none | ternary("y", "n", "z") }}|{{ true | ternary("y", "n") }}', 'z|y'),
+  text('{{ nothere | mandatory("set nothere") }}', ERROR),
+  text('{{ "3.7" | int }}|{{ "12abc" | int }}|{{ "0x1A" | int(base=16) }}|{{ "x" | int(7) }}|{{ 3.9 | int }}|{{ "1.25e1" | float }}', '3|0|26|7|3|12.5'),
+  // JavaScript has one number type: a float without a fraction prints as an int (Python: 1000.0).
+  { ...text('{{ "1e3" | float }}|{{ 5 | float }}|{{ 4 / 2 }}', '1000|5|2'), ansible: '1000.0|5.0|2.0' },
+  text('{{ "Yes" | bool }}|{{ "on" | bool }}|{{ 0 | bool }}|{{ "" | bool }}|{{ none | bool }}', 'True|True|False|False|'),
+  text('{{ ["1", "2"] | map("int") | sum }}|{{ ["a", "b"] | map("upper") | join }}|{{ ["a", "b"] | map("regex_replace", "a", "x") | list }}', "3|AB|['x', 'b']"),
+  text('{{ [{"n": 1}, {"m": 2}] | selectattr("n", "defined") | list }}|{{ [{"n": 1}, {"m": 2}] | rejectattr("n", "defined") | list }}', "[{'n': 1}]|[{'m': 2}]"),
+  text('{{ [{"n": 1}, {"m": 2}] | map(attribute="n") | list }}', ERROR),
+  text('{{ [{"n": 1}, {"m": 2}] | map(attribute="n", default=0) | list }}', '[1, 0]'),
+  text('{{ [{"n": "b"}, {"n": "a"}] | sort(attribute="n") | map(attribute="n") | join }}|{{ ["b", "A", "c"] | sort }}|{{ [3, 1, 2] | sort(reverse=true) }}', "ab|['A', 'b', 'c']|[3, 2, 1]"),
+  text('{{ [3, 1, 2] | min }}{{ [3, 1, 2] | max }}|{{ [{"w": 2}, {"w": 3}] | sum(attribute="w") }}|{{ [] | first is defined }}', '13|5|False'),
+  text('{{ [1, 2, 3] | zip(["a", "b"]) | list }}|{{ {"b": 1, "a": 2} | dictsort }}|{{ 2.567 | round(1) }}|{{ -3 | abs }}', "[(1, 'a'), (2, 'b')]|[('a', 2), ('b', 1)]|2.6|3"),
+  file('{{ "a\\nb\\n\\nc" | indent(2) }}|{{ "a\\nb" | indent(2, true) }}', 'a\n  b\n\n  c|  a\n  b'),
+  text('{{ "a,b" | split(",") }}|{{ "a b" | replace(" ", "") }}|{{ [1, 2, 3] | reverse | list }}|{{ "%5.2f" | format(3.14159) }}', "['a', 'b']|ab|[3, 2, 1]| 3.14"),
+  text('{{ "2.10" is version("2.9", ">") }}{{ "1.0" is version("1.0.1", "lt") }}{{ [1] is subset([1, 2]) }}{{ [1, 2] is superset([2]) }}', 'TrueTrueTrueTrue'),
+  text('{{ [1, 2] | first }}{{ "abc" | first }}{{ "abc" | last }}{{ {"a": 1} | length }}{{ [[1, 2], [3]] | map("length") | list }}', "1ac1[2, 1]"),
+  text('{{ nothere | default(omit) is string }}{{ nothere | default(none) is none }}', 'TrueTrue'),
   // Native values of a lone expression.
   value('{{ d.l }}', [1, 2], { d }),
   // ansible-core 2.14 without jinja2_native gives the text of a number; lvsible keeps numbers native (as

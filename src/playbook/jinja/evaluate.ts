@@ -4,7 +4,7 @@ import { printf } from './format.js';
 import { GLOBALS } from './globals.js';
 import { access } from './methods.js';
 import { runTest } from './tests.js';
-import { Callable, contains, JinjaError, newDict, NOTHING, ownValue, pyCompare, pyEq, repr, toText, truthy, typeName, Undef, use } from './values.js';
+import { Callable, contains, JinjaError, newDict, NOTHING, ownValue, pyCompare, pyEq, repr, toText, truthy, tuple, typeName, Undef, use } from './values.js';
 
 /** Budget of loop iterations and macro calls per render: a template cannot keep the control machine busy forever. */
 export const MAX_STEPS = 5_000_000;
@@ -127,8 +127,9 @@ export function ev(e: Expr, s: Scope): unknown {
       if (truthy(ev(e.test, s), e.test.pos)) return ev(e.then, s);
       return e.else ? ev(e.else, s) : new Undef('(inline if)', 'the condition is false and there is no else');
     case 'list':
-    case 'tuple':
       return e.items.map((x) => ev(x, s));
+    case 'tuple':
+      return tuple(e.items.map((x) => ev(x, s)));
     case 'dict':
       return newDict(
         e.pairs.map(([k, v]) => {

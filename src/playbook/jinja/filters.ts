@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { parse as fromYaml, stringify as toYaml } from 'yaml';
+import { parse as fromYaml } from 'yaml';
 import { quote } from '../../transport/quote.js';
 import { printf } from './format.js';
 import { access } from './methods.js';
 import { pyRegex, pyReplacement } from './regex.js';
+import { pyJson, pyYaml } from './serialize.js';
 import { testFunction } from './tests.js';
-import { assertData, isDict, iterate, JinjaError, keysOf, newDict, NOTHING, ownValue, pyCompare, pyEq, repr, toText, truthy, typeName, Undef, use } from './values.js';
+import { isDict, iterate, JinjaError, keysOf, newDict, NOTHING, ownValue, pyCompare, pyEq, repr, toText, truthy, tuple, typeName, Undef, use } from './values.js';
 
 /**
  * Jinja2's builtin filters and Ansible's, the ones playbooks and `.j2` files use. Each takes plain data and
@@ -69,6 +70,7 @@ function toInt(v: unknown, dflt: unknown = 0, base: unknown = 10): unknown {
 }
 /** Ansible's `bool`: yes/no, true/false, on/off, 1/0 strings. */
 const toBool = (v: unknown) => {
+  if (v === null) return null;
   if (typeof v === 'string') return ['yes', 'true', 'on', '1', 'y'].includes(v.trim().toLowerCase());
   return truthy(v, POS);
 };
@@ -92,11 +94,6 @@ function combine(objs: unknown[], recursive: boolean, listMerge: string): Record
     return merge(acc, o);
   }, newDict());
 }
-function plainCopy(v: unknown): unknown {
-  assertData(v, POS);
-  return v;
-}
-const yamlOut = (v: unknown, indent = 2) => toYaml(plainCopy(v), { indent: Number(indent) });
 
 const IMPLS: Record<string, Filter> = {
   // Ansible
@@ -107,8 +104,8 @@ const IMPLS: Record<string, Filter> = {
     return Number.isFinite(n) ? n : d;
   }),
   string: def([], (v) => str(v)),
-  to_json: def(['indent', 'sort_keys'], (v, indent) => JSON.stringify(plainCopy(v), null, indent === undefined ? undefined : Number(indent))),
-  to_nice_json: def(['indent', 'sort_keys'], (v, indent = 4) => JSON.stringify(plainCopy(v), null, Number(indent))),
+  to_json: def(['indent', 'sort_keys'], (v, indent, sortKeys = false) => pyJson(v, { indent: indent === undefined ? undefined : Number(indent), sortKeys: Boolean(sortKeys), pos: POS })),
+  to_nice_json: def(['indent', 'sort_keys'], (v, indent = 4, sortKeys = true) => pyJson(v, { indent: Number(indent), sortKeys: Boolean(sortKeys), pos: POS })),
   from_json: def([], (v) => {
     try {
       return JSON.parse(str(v));
@@ -116,8 +113,8 @@ const IMPLS: Record<string, Filter> = {
       throw fail(`from_json: ${(e as Error).message}`);
     }
   }),
-  to_yaml: def(['indent'], yamlOut),
-  to_nice_yaml: def(['indent'], yamlOut),
+  to_yaml: def(['indent'], (v, indent = 2) => pyYaml(v, { indent: Number(indent), flowLeaves: true, pos: POS })),
+  to_nice_yaml: def(['indent'], (v, indent = 4) => pyYaml(v, { indent: Number(indent), flowLeaves: false, pos: POS })),
   from_yaml: def([], (v) => fromYaml(str(v))),
   mandatory: def(['msg'], (v, msg) => {
     if (v instanceof Undef) throw new JinjaError(msg === undefined ? `Mandatory variable "${v.name}" not defined.` : str(msg), POS, v.name);
@@ -177,7 +174,7 @@ const IMPLS: Record<string, Filter> = {
   split: def(['separator'], (v, sep) => (sep === undefined ? str(v).trim().split(/\s+/).filter(Boolean) : str(v).split(str(sep)))),
   zip: (v, args) => {
     const ls = [list(v), ...args.map(list)];
-    return Array.from({ length: Math.min(...ls.map((l) => l.length)) }, (_, i) => ls.map((l) => l[i]));
+    return Array.from({ length: Math.min(...ls.map((l) => l.length)) }, (_, i) => tuple(ls.map((l) => l[i])));
   },
   // Jinja2
   default: def(['default_value', 'boolean'], (v, d = '', bool = false) => (v instanceof Undef || (bool && !truthy(v, POS)) ? d : v)),
@@ -190,10 +187,10 @@ const IMPLS: Record<string, Filter> = {
   }),
   dictsort: def(['case_sensitive', 'by', 'reverse'], (v, cs = false, by = 'key', reverse = false) => {
     if (!isDict(v)) throw fail(`dictsort expects a mapping, got ${typeName(v)}`);
-    const out = keysOf(v).map((k) => [k, v[k]]).sort((a, b) => sorter(undefined, Boolean(cs))(a[by === 'value' ? 1 : 0], b[by === 'value' ? 1 : 0]));
+    const out = keysOf(v).map((k) => tuple([k, v[k]])).sort((a, b) => sorter(undefined, Boolean(cs))(a[by === 'value' ? 1 : 0], b[by === 'value' ? 1 : 0]));
     return reverse ? out.reverse() : out;
   }),
-  items: def([], (v) => (isDict(v) ? keysOf(v).map((k) => [k, v[k]]) : (() => { throw fail(`items expects a mapping, got ${typeName(v)}`); })())),
+  items: def([], (v) => (isDict(v) ? keysOf(v).map((k) => tuple([k, v[k]])) : (() => { throw fail(`items expects a mapping, got ${typeName(v)}`); })())),
   reverse: def([], (v) => (typeof v === 'string' ? [...v].reverse().join('') : [...list(v)].reverse())),
   first: def([], (v) => list(v)[0] ?? new Undef('(first of an empty list)')),
   last: def([], (v) => { const l = list(v); return l.length ? l[l.length - 1] : new Undef('(last of an empty list)'); }),
@@ -243,7 +240,7 @@ const IMPLS: Record<string, Filter> = {
     return out;
   }),
   attr: def([], (v, name) => attrPath(v, name)),
-  tojson: def(['indent'], (v, indent) => JSON.stringify(plainCopy(v), null, indent === undefined ? undefined : Number(indent))),
+  tojson: def(['indent'], (v, indent) => pyJson(v, { indent: indent === undefined ? undefined : Number(indent), sortKeys: true, pos: POS })),
   pprint: def([], (v) => repr(v, POS)),
   map: (v, args, kw) => {
     if (kw.attribute !== undefined) return list(v).map((x) => { const a = attrPath(x, kw.attribute); return a instanceof Undef && kw.default !== undefined ? kw.default : a; });
@@ -261,7 +258,7 @@ const IMPLS: Record<string, Filter> = {
       const k = use(attrPath(x, attribute), POS);
       const g = groups.find(([gk]) => pyEq(gk, k));
       if (g) g[1].push(x);
-      else groups.push([k, [x]]);
+      else groups.push(tuple([k, [x]]) as [unknown, unknown[]]);
     }
     return groups;
   }),

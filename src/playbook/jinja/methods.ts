@@ -1,5 +1,5 @@
 import { strFormat } from './format.js';
-import { Callable, isDict, isProxy, iterate, JinjaError, keysOf, NOTHING, ownValue, pyEq, toText, typeName, use } from './values.js';
+import { Callable, isDict, isProxy, iterate, JinjaError, keysOf, NOTHING, ownValue, pyEq, toText, tuple, typeName, use } from './values.js';
 
 /**
  * Attribute and item access (`x.y`, `x[k]`), and the Python methods of str, list and dict that playbooks call.
@@ -95,7 +95,7 @@ export const LIST_METHODS: Record<string, Method<unknown[]>> = {
 };
 
 export const DICT_METHODS: Record<string, Method<Record<string, unknown>>> = {
-  items: (d) => keysOf(d).map((k) => [k, d[k]]),
+  items: (d) => keysOf(d).map((k) => tuple([k, d[k]])),
   keys: (d) => keysOf(d),
   values: (d) => keysOf(d).map((k) => d[k]),
   get: (d, [k, def = null]) => {

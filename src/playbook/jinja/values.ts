@@ -91,6 +91,13 @@ export function typeName(v: unknown): string {
   return 'object';
 }
 
+/** Arrays that are Python tuples (literals, items(), zip, dictsort): they print as `(1, 'a')`. */
+const TUPLES = new WeakSet<unknown[]>();
+export function tuple<T extends unknown[]>(a: T): T {
+  TUPLES.add(a);
+  return a;
+}
+
 /** Python/Jinja truth: empty strings, lists and mappings, 0 and none are false; undefined is an error. */
 export function truthy(v: unknown, pos: number): boolean {
   use(v, pos);
@@ -118,7 +125,10 @@ export function repr(v: unknown, pos: number): string {
   if (v === null) return 'None';
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   if (typeof v === 'number') return pyNumber(v);
-  if (Array.isArray(v)) return `[${v.map((x) => repr(x, pos)).join(', ')}]`;
+  if (Array.isArray(v)) {
+    const items = v.map((x) => repr(x, pos));
+    return TUPLES.has(v) ? `(${items.join(', ')}${items.length === 1 ? ',' : ''})` : `[${items.join(', ')}]`;
+  }
   if (isDict(v)) return `{${keysOf(v).map((k) => `${reprString(k)}: ${repr(v[k], pos)}`).join(', ')}}`;
   if (v instanceof Undef) throw undefinedError(v, pos);
   if (v instanceof Callable) throw new JinjaError(`${v.name} is a function, not a value to print`, pos);
