@@ -118,7 +118,7 @@ export async function runHostPlay(hc: HostPlayContext): Promise<HostOutcome> {
       hc.emit({ ...base, status: 'skipped', changes: [], message: prep.reason });
       return true;
     }
-    if (prep.kind === 'error') return fail(task, base, `${formatLocation(stageLoc(task, prep.stage))}: ${prep.error.message}`);
+    if (prep.kind === 'error') return fail(task, base, `${formatLocation(stageLoc(task, prep.stage, prep.error))}: ${prep.error.message}`);
 
     const changes: Change[] = [];
     const outputs: string[] = [];

@@ -1,8 +1,8 @@
 import type { ConfigIssue, SourceLocation } from '../errors.js';
 import type { Module, ModuleContext, Vars } from '../types.js';
 import { validate } from '../config/validate.js';
-import type { SourceDoc } from '../config/source.js';
-import { evalCondition, renderValue, TemplateError } from '../playbook/template.js';
+import { formatPath, issueAt, type PathSegment, type SourceDoc } from '../config/source.js';
+import { evalCondition, OMIT, renderValue, TemplateError } from '../playbook/template.js';
 import { explain } from '../playbook/vars.js';
 import type { Task } from '../playbook/types.js';
 import { modules } from '../modules/index.js';
@@ -44,7 +44,7 @@ export function prepareTask(task: Task, scope: Vars, broken: Map<string, Templat
       stage = 'when';
       if (task.when !== undefined && !evalCondition(task.when, iv)) continue;
       stage = 'args';
-      const params = (renderValue(task.args, iv) ?? {}) as Record<string, unknown>;
+      const params = (renderArgs(task.args, iv, []) ?? {}) as Record<string, unknown>;
       invocations.push({
         task,
         module: modules[task.module],
@@ -61,8 +61,30 @@ export function prepareTask(task: Task, scope: Vars, broken: Map<string, Templat
   }
 }
 
+/** A template error inside a module's arguments, with the path of the argument it came from. */
+export class ArgError extends TemplateError {
+  constructor(e: TemplateError, readonly path: PathSegment[]) {
+    super(e.message, e.template, e.undefinedNames);
+  }
+}
+
+/** renderValue, leaf by leaf, so that a failure names the argument whose template failed. */
+function renderArgs(value: unknown, vars: Vars, path: PathSegment[]): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => renderArgs(v, vars, [...path, i])).filter((v) => v !== OMIT);
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).map(([k, v]) => [k, renderArgs(v, vars, [...path, k])] as const);
+    return Object.fromEntries(entries.filter(([, v]) => v !== OMIT));
+  }
+  try {
+    return renderValue(value, vars);
+  } catch (e) {
+    throw e instanceof TemplateError && !(e instanceof ArgError) ? new ArgError(e, path) : e;
+  }
+}
+
 /** Where a task's part is written, for errors about it (the task itself when the part came from a role or block). */
-export function stageLoc(task: Task, stage: PrepareStage): SourceLocation {
+export function stageLoc(task: Task, stage: PrepareStage, error?: Error): SourceLocation {
+  if (stage === 'args' && error instanceof ArgError) return argLoc(task, error.path);
   const k = task.keyLocs;
   const at = stage === 'args' ? k.module : stage === 'loop' ? (k.loop ?? k.with_items) : k[stage];
   return at ?? task.loc;
@@ -71,19 +93,32 @@ export function stageLoc(task: Task, stage: PrepareStage): SourceLocation {
 /** Schema check of rendered parameters; issues point at the task in its file. */
 export function checkParams(inv: Invocation): ConfigIssue[] {
   if (!inv.module) return [];
-  // Rendered values have no position of their own: every issue points at the task that produced them.
-  const { file, line = 1, col = 1 } = inv.task.keyLocs.module ?? inv.task.loc;
-  const at: SourceDoc = { file, data: inv.params, locate: () => ({ line, col }) };
-  const schema = validate(inv.module.schema, inv.params, at, [inv.task.module]);
+  // A rendered value is reported where its template is written (or the nearest field that is: a parameter
+  // that came whole from a variable points at the module's arguments).
+  const { doc, path } = inv.task.argsAt;
+  const at: SourceDoc = { file: doc.file, data: inv.params, locate: (p) => doc.locate(p) };
+  const schema = validate(inv.module.schema, inv.params, at, path);
   // The module's own checks (grammar of the file or command each value goes into); a field the schema already
   // refused is not reported twice.
   const own = (inv.module.check?.(inv.params) ?? [])
-    .map((c) => ({ file, line, col, field: `${inv.task.module}.${c.field}`, message: c.message }))
-    .filter((c) => !schema.some((i) => i.field === c.field || c.field.startsWith(`${i.field}.`) || c.field.startsWith(`${i.field}[`)));
+    .map((c) => issueAt(at, [...path, ...parseField(c.field)], c.message))
+    .filter((c) => !schema.some((i) => i.field === c.field || c.field!.startsWith(`${i.field}.`) || c.field!.startsWith(`${i.field}[`)));
   return [...schema, ...own].map((i) => ({
     ...i,
     message: `${i.message}${inv.itemLabel ? ` (item ${inv.itemLabel})` : ''}`,
   }));
+}
+
+/** Where an argument of the task's module is written (or its nearest written parent). */
+export function argLoc(task: Task, path: PathSegment[]): SourceLocation {
+  const { doc, path: base } = task.argsAt;
+  const { line, col } = doc.locate([...base, ...path]);
+  return { file: doc.file, line, col, field: formatPath([...base, ...path]) };
+}
+
+/** `services[0].vip` -> ['services', 0, 'vip']. */
+export function parseField(field: string): PathSegment[] {
+  return [...field.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
 }
 
 export function normalizeParams(inv: Invocation, ctx: ModuleContext): Record<string, unknown> {

@@ -1,9 +1,9 @@
-import { ConfigError, formatLocation, type ConfigIssue } from '../errors.js';
+import { ConfigError, formatLocation, type ConfigIssue, type SourceLocation } from '../errors.js';
 import type { Play } from '../playbook/types.js';
 import { renderString, TemplateError } from '../playbook/template.js';
 import type { HostFacts, ModuleContext } from '../types.js';
 import { FACT_NAMES } from './facts.js';
-import { checkParams, normalizeParams, prepareTask, stageLoc, type Invocation } from './invocation.js';
+import { argLoc, checkParams, normalizeParams, parseField, prepareTask, stageLoc, type Invocation } from './invocation.js';
 import { Redactor } from './redact.js';
 import { playHosts, scopeFor, selectTasks, type RunOptions } from './run.js';
 
@@ -55,7 +55,7 @@ export function precheckIssues(opts: PrecheckOptions): ConfigIssue[] {
       for (const task of [...tasks, ...play.handlers]) {
         const prep = prepareTask(task, vars, broken);
         if (prep.kind === 'error') {
-          if (!laterOnly(prep.error)) add({ ...stageLoc(task, prep.stage), message: prep.error.message }, host);
+          if (!laterOnly(prep.error)) add({ ...stageLoc(task, prep.stage, prep.error), message: prep.error.message }, host);
           continue;
         }
         if (prep.kind !== 'run') continue;
@@ -64,7 +64,7 @@ export function precheckIssues(opts: PrecheckOptions): ConfigIssue[] {
           for (const i of found) add(i, host);
           if (found.length || !inv.module) continue;
           const e = prepareLocally(inv, host);
-          if (e && !laterOnly(e)) add({ ...(task.keyLocs.module ?? task.loc), message: describe(e, inv) }, host);
+          if (e && !laterOnly(e)) add({ ...whereFrom(e, inv), message: describe(e, inv) }, host);
         }
       }
     }
@@ -92,6 +92,14 @@ function prepareLocally(inv: Invocation, host: string): Error | null {
   } catch (e) {
     return e instanceof Error ? e : new Error(String(e));
   }
+}
+
+/** A module's own error names its parameter (`copy.src`): point at where that parameter is written. */
+function whereFrom(e: Error, inv: Invocation): SourceLocation {
+  const field = e instanceof ConfigError ? e.issues[0]?.field : undefined;
+  const prefix = `${inv.task.module}.`;
+  if (field?.startsWith(prefix)) return argLoc(inv.task, parseField(field.slice(prefix.length)));
+  return inv.task.keyLocs.module ?? inv.task.loc;
 }
 
 function describe(e: Error, inv: Invocation): string {

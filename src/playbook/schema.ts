@@ -90,3 +90,35 @@ export const playbookSchema = {
 };
 
 export const taskFileSchema = { $schema: 'http://json-schema.org/draft-07/schema#', title: 'lvsible task file', type: 'array', items: taskSchema };
+
+/**
+ * Parameters of the actions the engine runs itself. Checked like a module's, so `debug: { mesage: x }` or
+ * `meta: flush_handlerz` is refused before connecting instead of doing nothing (or failing) on every host.
+ */
+export const builtinSchemas: Record<string, Record<string, unknown>> = {
+  debug: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { msg: {}, var: { type: 'string', minLength: 1 }, verbosity: { type: 'integer', minimum: 0 } },
+    not: { required: ['msg', 'var'] },
+  },
+  set_fact: {
+    type: 'object',
+    minProperties: 1,
+    propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+    properties: { cacheable: { type: 'boolean' } },
+  },
+  assert: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['that'],
+    properties: { that: condition, fail_msg: {}, success_msg: {}, msg: {}, quiet: { type: 'boolean' } },
+  },
+  fail: { type: 'object', additionalProperties: false, properties: { msg: {} } },
+  meta: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['action'],
+    properties: { action: { enum: ['flush_handlers', 'noop'], description: 'flush_handlers or noop (the other meta actions are not supported)' } },
+  },
+};

@@ -3,7 +3,7 @@ import type { Vars } from '../types.js';
 import { formatPath, issueAt, type PathSegment, type SourceDoc } from '../config/source.js';
 import { validate } from '../config/validate.js';
 import { hasTemplate } from './template.js';
-import { taskKeywords } from './schema.js';
+import { builtinSchemas, taskKeywords } from './schema.js';
 import type { Task } from './types.js';
 import { modules } from '../modules/index.js';
 
@@ -42,6 +42,30 @@ const RESERVED_NAMES = new Set([
   'inventory_hostname', 'inventory_hostname_short', 'group_names', 'groups', 'hostvars', 'omit', 'item',
   'playbook_dir', 'ansible_check_mode', 'ansible_play_name', 'ansible_facts', 'role_path', 'environment',
 ]);
+
+const isModule = (name: string) => name in modules || BUILTIN_ACTIONS.has(name);
+
+/** The candidate within two edits of `word`, if one is: what a typo most likely meant. */
+export function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDist = 3;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase(), bestDist);
+    if (d < bestDist) [best, bestDist] = [c, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string, cap: number): number {
+  if (Math.abs(a.length - b.length) >= cap) return cap;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
 
 /** `name=x value="a b"` free-form arguments, as Ansible accepts them. */
 export function parseKeyValues(s: string): Record<string, string> | null {
@@ -84,7 +108,16 @@ export function parseTask(
   if (typeof raw.register === 'string' && RESERVED_NAMES.has(raw.register)) {
     issues.push(issueAt(doc, [...path, 'register'], `register: "${raw.register}" is a variable Ansible sets itself; choose another name`));
   }
-  const moduleKeys = Object.keys(raw).filter((k) => !KEYWORDS.has(k) && !ANSIBLE_ONLY_KEYWORDS.has(k));
+  let moduleKeys = Object.keys(raw).filter((k) => !KEYWORDS.has(k) && !ANSIBLE_ONLY_KEYWORDS.has(k));
+  // Beside one real module, any other key is a misspelt keyword (`whenn:`), not a second module.
+  const real = moduleKeys.filter((k) => isModule(resolveModuleName(k)));
+  if (real.length === 1 && moduleKeys.length > 1) {
+    for (const k of moduleKeys.filter((x) => x !== real[0])) {
+      const near = closest(k, [...KEYWORDS]);
+      issues.push(issueAt(doc, [...path, k], `unknown task keyword "${k}"${near ? ` (did you mean "${near}"?)` : ''}`));
+    }
+    moduleKeys = real;
+  }
   if (unsupported.length && !moduleKeys.length) return null;
   if (moduleKeys.length !== 1) {
     issues.push(
@@ -99,7 +132,8 @@ export function parseTask(
   const mod = modules[module];
   if (!mod && !BUILTIN_ACTIONS.has(module)) {
     const known = [...Object.keys(modules), ...BUILTIN_ACTIONS].sort().join(', ');
-    issues.push(issueAt(doc, [...path, key], `unknown module "${key}" (known: ${known})`));
+    const near = closest(key, [...Object.keys(modules), ...BUILTIN_ACTIONS]);
+    issues.push(issueAt(doc, [...path, key], `unknown module "${key}"${near ? ` (did you mean "${near}"?)` : ""} (known: ${known})`));
     return null;
   }
   let args = raw[key] ?? {};
@@ -115,7 +149,8 @@ export function parseTask(
       return null;
     }
   }
-  if (mod && !hasTemplateDeep(args)) issues.push(...validate(mod.schema, args, doc, [...path, key]));
+  const schema = mod?.schema ?? builtinSchemas[module];
+  if (schema && !hasTemplateDeep(args)) issues.push(...validate(schema, args, doc, [...path, key]));
 
   const loop = raw.loop ?? raw.with_items;
   const control = (raw.loop_control ?? {}) as { loop_var?: string };
@@ -151,6 +186,7 @@ export function parseTask(
     role: ctx.role,
     loc: { file: doc.file, line, col, field: undefined },
     keyLocs,
+    argsAt: { doc, path: [...path, key] },
   };
 }
 

@@ -1,4 +1,5 @@
 import type { SourceLocation } from '../errors.js';
+import type { PathSegment, SourceDoc } from '../config/source.js';
 import type { Vars } from '../types.js';
 
 /** A task as loaded: nothing rendered yet; templates are rendered per host at run time. */
@@ -28,6 +29,8 @@ export interface Task {
   loc: SourceLocation;
   /** Where each task keyword is written (`when`, `loop`, `notify`, the module...): errors point there. */
   keyLocs: Record<string, SourceLocation>;
+  /** The document and path of the module's arguments, so a rendered parameter's problem points at where it is written. */
+  argsAt: { doc: SourceDoc; path: PathSegment[] };
 }
 
 export interface Play {
