@@ -93,8 +93,8 @@ export interface Module<P = any, S = any> {
   /**
    * Checks of the rendered params beyond the schema (addresses, prefixes, interface names, modes: the grammar of
    * the file or command each value ends up in), run before any connection. `field` is the param's dotted path
-   * (`dev`, `services[0].destinations[1].address`). Pure; must tolerate values of the wrong type (the schema
-   * reports those).
+   * (`dev`, `services[0].destinations[1].address`), '' for the params as a whole. Pure; must tolerate values of
+   * the wrong type (the schema reports those).
    */
   check?(params: P): ParamIssue[];
   /** Turn validated params into the normal form (defaults, short forms). Pure. */

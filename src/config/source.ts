@@ -12,6 +12,8 @@ export interface SourceDoc {
   data: unknown;
   /** Line and column (1-based) of the value at `path`, or of its nearest existing parent. */
   locate(path: PathSegment[]): { line: number; col: number };
+  /** Same, but of the key itself when `path` ends at a mapping key (errors about a name, not its value). */
+  locateKey?(path: PathSegment[]): { line: number; col: number };
 }
 
 /** YAML text given directly (`-e '{...}'`, `--cluster -`, tests): the same text checks as a file's. */
@@ -54,6 +56,7 @@ function parseChecked(text: string, file: string): SourceDoc {
     file,
     data,
     locate: (path) => locateIn(doc, lineCounter, path),
+    locateKey: (path) => locateIn(doc, lineCounter, path, true),
   };
 }
 
@@ -87,15 +90,16 @@ function pairIn(map: YAMLMap, seg: PathSegment): Pair | undefined {
   return index.get(String(seg));
 }
 
-function locateIn(doc: Document, lc: LineCounter, path: PathSegment[]): { line: number; col: number } {
+function locateIn(doc: Document, lc: LineCounter, path: PathSegment[], atKey = false): { line: number; col: number } {
   let node: unknown = doc.contents;
   let best: Node | null = (doc.contents as Node | null) ?? null;
-  for (const seg of path) {
+  for (const [i, seg] of path.entries()) {
     if (isMap(node)) {
       const pair = pairIn(node, seg);
       if (!pair) break;
-      // Point at the key when the value is missing or empty, otherwise at the value.
-      best = ((pair.value as Node | null) ?? (pair.key as Node)) || best;
+      // Point at the key when asked, or when the value is missing or empty, otherwise at the value.
+      const key = atKey && i === path.length - 1;
+      best = ((key ? null : (pair.value as Node | null)) ?? (pair.key as Node)) || best;
       node = pair.value;
     } else if (isSeq(node) && typeof seg === 'number') {
       const item = node.items[seg] as Node | undefined;

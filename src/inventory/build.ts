@@ -38,7 +38,7 @@ function addGroupDef(
   // messages, where they would split words or start lines (src/grammar/names.ts).
   const bad = inventoryName(name);
   if (bad) {
-    issues.push({ ...issueAt(doc, path, `group name ${JSON.stringify(name)} ${bad}`), field: quotedField(path) });
+    issues.push(nameIssue(doc, path, `group name ${JSON.stringify(name)} ${bad}`));
     return;
   }
   ensureGroup(inv, name, where);
@@ -90,7 +90,7 @@ function addHosts(
   const where = `${doc.file}:${doc.locate(path).line}`;
   const bad = parsed.names.map((n) => [n, inventoryName(n)] as const).find(([, why]) => why);
   if (bad) {
-    issues.push({ ...issueAt(doc, path, `host name ${JSON.stringify(bad[0])} ${bad[1]}`), field: quotedField(path) });
+    issues.push(nameIssue(doc, path, `host name ${JSON.stringify(bad[0])} ${bad[1]}`));
     return;
   }
   for (const name of parsed.names) {
@@ -102,10 +102,14 @@ function addHosts(
   }
 }
 
-/** The dotted field with its last key quoted, so a name holding a newline keeps the message on one line. */
-function quotedField(path: PathSegment[]): string {
+/**
+ * An issue about a name: at the key where the name is written (not its vars on the next line), with the key
+ * quoted in the field so that a name holding a newline keeps the message on one line.
+ */
+function nameIssue(doc: SourceDoc, path: PathSegment[], message: string): ConfigIssue {
+  const { line, col } = (doc.locateKey ?? doc.locate)(path);
   const parent = formatPath(path.slice(0, -1));
-  return `${parent}[${JSON.stringify(String(path[path.length - 1]))}]`;
+  return { file: doc.file, line, col, field: `${parent}[${JSON.stringify(String(path[path.length - 1]))}]`, message };
 }
 
 export function isRecord(v: unknown): v is Vars {
@@ -144,13 +148,23 @@ export function resolveField(data: unknown, field: string): { value: unknown; pa
       continue;
     }
     if (!isRecord(node)) return undefined;
-    const key = Object.keys(node)
-      .filter((k) => rest === k || rest.startsWith(k + '.') || rest.startsWith(k + '['))
-      .sort((a, b) => b.length - a.length)[0];
+    const key = longestKeyPrefix(node, rest);
     if (key === undefined) return undefined;
     node = node[key];
     path.push(key);
     rest = rest.slice(key.length).replace(/^\./, '');
   }
   return { value: node, path };
+}
+
+/**
+ * The longest key of `node` that `rest` is, or starts with before a `.` or `[`. One lookup per such boundary
+ * in `rest`, not a scan of every key: 1000 issues on a 50k-host mapping took 40 s that way.
+ */
+function longestKeyPrefix(node: Vars, rest: string): string | undefined {
+  if (Object.hasOwn(node, rest)) return rest;
+  for (let i = rest.length - 1; i > 0; i--) {
+    if ((rest[i] === '.' || rest[i] === '[') && Object.hasOwn(node, rest.slice(0, i))) return rest.slice(0, i);
+  }
+  return undefined;
 }

@@ -106,7 +106,7 @@ export const routeModule: Module<RouteParams, RouteState> = {
       .field('via', p.via, ipAddress)
       .field('dev', p.dev, (v) => interfaceName(v));
     const [dest, via] = [str(p.dest), str(p.via)];
-    if (p.via === undefined && p.dev === undefined && p.state !== 'absent') c.add('dest', `route ${dest ?? ''} needs via (a gateway) or dev (a device)`);
+    if (p.via === undefined && p.dev === undefined && p.state !== 'absent') c.add('', `route ${dest ?? ''} needs via (a gateway) or dev (a device)`);
     if (dest && dest !== 'default' && !c.issues.some((i) => i.field === 'dest')) {
       const canon = canonicalDst(dest);
       const given = parseCidr(dest)!;

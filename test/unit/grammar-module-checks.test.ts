@@ -17,7 +17,7 @@ const rows: [string, Record<string, unknown>, string[]][] = [
   ['route', { dest: '203.0.113.5/24', via: '192.0.2.1' }, ['dest: host bits set; did you mean 203.0.113.0/24']],
   ['route', { dest: '203.0.113.0/24', via: '192.0.2.256' }, ['via: above 255']],
   ['route', { dest: '203.0.113.0/24', via: '2001:db8::1' }, ['via: not of the same address family']],
-  ['route', { dest: '203.0.113.0/24' }, ['dest: needs via (a gateway) or dev']],
+  ['route', { dest: '203.0.113.0/24' }, [': needs via (a gateway) or dev']],
   ['route', { dest: '203.0.113.0/40', dev: 'eth1' }, ['dest: bad prefix']],
   ['sysctl', { name: 'net.ipv4.ip_forward', value: 1 }, []],
   ['sysctl', { name: 'net.ipv4.conf.eth0/1.rp_filter', value: '2' }, []],
@@ -50,8 +50,10 @@ const rows: [string, Record<string, unknown>, string[]][] = [
   ['shell', { cmd: 'echo $(id) `id`; id', creates: '/tmp/x\ny' }, ['creates: a newline']],
 ];
 
+// The task's arguments as the playbook loader gives them: a document and the path of the module key in it.
+const doc = { file: 'site.yml', data: null, locate: (p: unknown[]) => ({ line: 8, col: 7 + p.length }) };
 const task = (module: string): Task =>
-  ({ module, loc: { file: 'site.yml', line: 7, col: 5 }, keyLocs: { module: { file: 'site.yml', line: 8, col: 7 } } }) as unknown as Task;
+  ({ module, loc: { file: 'site.yml', line: 7, col: 5 }, argsAt: { doc, path: [0, 'tasks', 0, module] } }) as unknown as Task;
 const inv = (module: string, params: Record<string, unknown>): Invocation => ({ task: task(module), module: modules[module], params, vars: {} });
 
 describe('module params are checked against the grammar of where they go, before connecting', () => {
@@ -71,12 +73,15 @@ describe('module params are checked against the grammar of where they go, before
 describe('checkParams reports them with the task position and MODULE.PARAM', () => {
   it('a bad address becomes a ConfigIssue at the module key', () => {
     expect(checkParams(inv('ip_address', { address: '10.0.0.1/33', dev: 'lo' }))).toEqual([
-      expect.objectContaining({ file: 'site.yml', line: 8, col: 7, field: 'ip_address.address', message: expect.stringContaining('bad prefix') }),
+      expect.objectContaining({ file: 'site.yml', line: 8, col: 12, field: '[0].tasks[0].ip_address.address', message: expect.stringContaining('bad prefix') }),
     ]);
   });
   it('schema and grammar problems come together, without repeating a field the schema refused', () => {
     const issues = checkParams(inv('ip_address', { address: '10.0.0.1/33', dev: 'eth 0' }));
-    expect(issues.map((i) => i.field).sort()).toEqual(['ip_address.address', 'ip_address.dev']);
+    expect(issues.map((i) => i.field).sort()).toEqual(['[0].tasks[0].ip_address.address', '[0].tasks[0].ip_address.dev']);
+  });
+  it('a problem of the params as a whole is at the module', () => {
+    expect(checkParams(inv('route', { dest: '203.0.113.0/24' }))).toEqual([expect.objectContaining({ field: '[0].tasks[0].route', message: expect.stringContaining('needs via') })]);
   });
   it('a loop item is named', () => {
     const i = { ...inv('sysctl', { name: '-net.ipv4.ip_forward', value: '1' }), itemLabel: 'fwd' };

@@ -4,7 +4,8 @@
  */
 import type { PathSegment } from '../../config/source.js';
 import type { Lans } from './lans.js';
-import { canonicalIp, formatIp, netmaskPrefix, parseCidr, parseIp, type Family } from './net.js';
+import { canonicalIp, formatIp, netmaskPrefix, parseCidr as looseCidr, parseIp as looseIp, type Family } from './net.js';
+import { cidr as cidrGrammar, ipAddress } from '../../grammar/ip.js';
 import type { RawCluster, RawRealServer, RawVirtualService, RawVrrp } from './raw.js';
 import type {
   ClusterModel, HealthCheck, RealServer, SchedFlag, Scheduler, VirtualService, VrrpAddress, VrrpInstance,
@@ -19,11 +20,19 @@ export interface Reporter {
 
 const fam = (f: Family): string => (f === 4 ? 'IPv4' : 'IPv6');
 
+// Addresses as every tool reads them alike (src/grammar/ip.ts): net.ts alone would take 198.51.100.01 and
+// silently make it .1, where inet_aton-style readers see octal.
+const parseIp = (s: string) => (ipAddress(s) === null ? looseIp(s) : null);
+const parseCidr = (s: string) => (cidrGrammar(s) === null ? looseCidr(s) : null);
+const notAnAddress = (s: string, prefix = false) => (prefix ? cidrGrammar(s) : ipAddress(s)) ?? 'is not an IPv4/IPv6 address';
+
 export function buildModel(raw: RawCluster, file: string, lans: Lans, known: Set<string>, r: Reporter): ClusterModel {
   const lvs = raw.lvs;
   const directors = lvs.directors;
   directors.forEach((d, i) => {
-    if (!known.has(d)) r.error(['lvs', 'directors', i], unknownHost(d, known));
+    const first = directors.indexOf(d);
+    if (first !== i) r.error(['lvs', 'directors', i], `director "${d}" is listed twice (also at ${r.where(['lvs', 'directors', first])})`);
+    else if (!known.has(d)) r.error(['lvs', 'directors', i], unknownHost(d, known));
     else if (!lans.knows(d)) r.error(['lvs', 'directors', i], `director "${d}" has no lvs_interfaces host var: lvsible needs its LAN addresses (dev: CIDR)`);
   });
   const vrrp = (lvs.vrrp_instances ?? []).map((v, i) => buildVrrp(v, ['lvs', 'vrrp_instances', i], r));
@@ -63,7 +72,7 @@ export function buildModel(raw: RawCluster, file: string, lans: Lans, known: Set
 function parseAddress(text: string, path: PathSegment[], r: Reporter): { address: string; prefix: number } | null {
   const c = parseCidr(text);
   if (!c) {
-    r.error(path, `"${text}" is not an IPv4/IPv6 address (optionally with /prefix)`);
+    r.error(path, `"${text}" ${notAnAddress(text, true)} (an IPv4/IPv6 address, optionally with /prefix)`);
     return null;
   }
   return { address: formatIp(c), prefix: c.prefix };
@@ -115,7 +124,7 @@ export function carriers(model: ClusterModel, vip: string | undefined): string[]
 function buildService(vs: RawVirtualService, path: PathSegment[], model: ClusterModel, lans: Lans, known: Set<string>, r: Reporter): VirtualService {
   const protocol = vs.protocol ?? 'tcp';
   const vipIp = vs.vip !== undefined ? parseIp(vs.vip) : null;
-  if (vs.vip !== undefined && !vipIp) r.error([...path, 'vip'], `"${vs.vip}" is not an IPv4/IPv6 address (a VIP has no /prefix here)`);
+  if (vs.vip !== undefined && !vipIp) r.error([...path, 'vip'], `"${vs.vip}" ${notAnAddress(vs.vip)} (a VIP is an address, with no /prefix here)`);
   if (protocol !== 'fwmark' && vs.vip === undefined) r.error(path, `missing required field "vip" (${protocol} services listen on a VIP)`);
   if (protocol === 'fwmark' && vs.fwmark === undefined) r.error(path, 'missing required field "fwmark" (protocol fwmark)');
   if (protocol !== 'fwmark' && vs.fwmark !== undefined) r.error([...path, 'fwmark'], `fwmark is only for protocol fwmark (this service is ${protocol})`);
@@ -160,7 +169,9 @@ function buildService(vs: RawVirtualService, path: PathSegment[], model: Cluster
     realservers: [],
     path,
   };
-  if (vs.sorry_server && parseIp(vs.sorry_server.address)?.family !== family) {
+  if (vs.sorry_server && !parseIp(vs.sorry_server.address)) {
+    r.error([...path, 'sorry_server', 'address'], `sorry server "${vs.sorry_server.address}" ${notAnAddress(vs.sorry_server.address)}`);
+  } else if (vs.sorry_server && parseIp(vs.sorry_server.address)?.family !== family) {
     r.error([...path, 'sorry_server', 'address'], `sorry server "${vs.sorry_server.address}" must be an ${fam(family)} address like the service`);
   }
   const defaultCheck = normalizeCheck(vs.health_check, [...path, 'health_check'], r);
@@ -211,7 +222,7 @@ function buildRealServer(
   if (rs.address !== undefined) {
     const ip = parseIp(rs.address);
     if (!ip) {
-      r.error([...path, 'address'], `"${rs.address}" is not an IPv4/IPv6 address`);
+      r.error([...path, 'address'], `"${rs.address}" ${notAnAddress(rs.address)}`);
       return null;
     }
     [address, family] = [formatIp(ip), ip.family];

@@ -13,6 +13,8 @@ export interface HostAddr {
   address: string;
   /** Network key, e.g. `192.0.2.0/24`. */
   network: string;
+  /** Position in `lvs_interfaces.DEV` when that is a list (for errors pointing at the entry). */
+  index?: number;
 }
 
 export class Lans {
@@ -25,13 +27,13 @@ export class Lans {
       const list: HostAddr[] = [];
       for (const [dev, value] of Object.entries(devs)) {
         (Array.isArray(value) ? value : [value]).forEach((text, i) => {
-          const reason = typeof text === 'string' ? cidrGrammar(text) : `is a ${text === null ? 'null' : typeof text}, not text`;
+          const reason = typeof text === 'string' ? cidrGrammar(text, { required: true }) : `is a ${text === null ? 'null' : typeof text}, not text`;
           const cidr = reason === null ? parseCidr(text as string) : null;
           if (!cidr) {
             this.invalid.push({ host, dev, value: String(text), reason: reason ?? 'is not an address/prefix', ...(Array.isArray(value) ? { index: i } : {}) });
             return;
           }
-          list.push({ host, dev, cidr, address: formatIp(cidr), network: networkOf(cidr) });
+          list.push({ host, dev, cidr, address: formatIp(cidr), network: networkOf(cidr), ...(Array.isArray(value) ? { index: i } : {}) });
         });
       }
       this.byHost.set(host, list);

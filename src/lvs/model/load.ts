@@ -36,8 +36,6 @@ export function parseCluster(text: string, file: string, inv: InventoryView): Cl
 }
 
 export function clusterFromDoc(doc: SourceDoc, inv: InventoryView): ClusterModel {
-  const schemaIssues = validate(clusterSchema, doc.data, doc);
-  if (schemaIssues.length) throw new ConfigError(schemaIssues);
   const errors: ConfigIssue[] = [];
   const warnings: ConfigIssue[] = [];
   const r: Reporter = {
@@ -68,6 +66,10 @@ export function clusterFromDoc(doc: SourceDoc, inv: InventoryView): ClusterModel
     const sub = bad.index === undefined ? [bad.dev] : [bad.dev, bad.index];
     errors.push(inInventory(bad.host, sub, `host ${bad.host}: lvs_interfaces.${bad.dev} = ${JSON.stringify(bad.value)} ${bad.reason} (e.g. 198.51.100.2/24)`));
   }
+  errors.push(...sharedAddresses(inv.hosts, lans, inInventory));
+  // The inventory's problems are known by now: report them with cluster.yml's schema problems, in one list.
+  const schemaIssues = validate(clusterSchema, doc.data, doc);
+  if (schemaIssues.length) throw new ConfigError(sortIssues([...errors, ...schemaIssues]));
   const model = buildModel(doc.data as RawCluster, doc.file, lans, new Set(inv.hosts), r);
   checkWords(doc.data as RawCluster, model.manager === 'keepalived' || model.vrrp_instances.length > 0, r);
   // Realservers whose reference did not resolve are left out of the model, so the cross-host checks below
@@ -76,6 +78,23 @@ export function clusterFromDoc(doc: SourceDoc, inv: InventoryView): ClusterModel
   if (errors.length) throw new ConfigError(sortIssues(errors));
   model.warnings = sortIssues(warnings);
   return model;
+}
+
+/** Two hosts with the same LAN address would both answer ARP for it: reported at the second one. */
+function sharedAddresses(hosts: string[], lans: Lans, at: (host: string, sub: PathSegment[], message: string) => ConfigIssue): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const first = new Map<string, string>();
+  for (const host of hosts) {
+    for (const a of lans.addrs(host)) {
+      const other = first.get(a.address);
+      if (other === undefined) first.set(a.address, host);
+      else if (other !== host) {
+        const sub = a.index === undefined ? [a.dev] : [a.dev, a.index];
+        out.push(at(host, sub, `host ${host}: lvs_interfaces.${a.dev} address ${a.address} is also host ${other}'s (two hosts would answer ARP for it)`));
+      }
+    }
+  }
+  return out;
 }
 
 /** By file (in the order each is first named), then line and column. */
