@@ -185,6 +185,14 @@ class Parser {
         this.endTag('endmacro');
         return { t: 'macro', pos, name, params, body };
       }
+      case 'elif':
+      case 'else':
+      case 'endif':
+      case 'endfor':
+      case 'endset':
+      case 'endmacro':
+      case 'endraw':
+        throw new JinjaError(`unexpected {% ${kw.v} %}: no block is open here`, pos);
       default:
         throw new JinjaError(`{% ${kw.v} %} is not supported`, pos);
     }
