@@ -167,3 +167,33 @@ describe('connection vars that ssh would read as more than an address or a user'
     ]);
   });
 });
+
+describe('cluster model: addresses by the grammar, and the inventory problems with the schema ones', () => {
+  const inv = (extra: Record<string, Record<string, unknown>> = {}) => ({
+    hosts: ['dir1', 'dir2', 'web1'],
+    hostVars: (h: string) => ({ lvs_interfaces: { eth1: { dir1: '198.51.100.2/24', dir2: '198.51.100.3/24', web1: '198.51.100.21/24' }[h] }, ...(extra[h] ?? {}) }),
+  });
+  const svc = (vip: string) => `lvs:\n  directors: [dir1]\n  virtual_services:\n    - vip: ${vip}\n      port: 80\n      realservers:\n        - { host: web1, method: dr }\n`;
+  it('a VIP with a leading-zero octet is refused, not read as .1', () => {
+    expect(issuesOf(() => parseCluster(svc('198.51.100.010'), 'cluster.yml', inv())).map((i) => `${i.line}:${i.col} ${i.message}`)).toEqual([
+      expect.stringMatching(/^4:\d+ "198\.51\.100\.010" is not an IPv4 address \("010" has a leading zero/),
+    ]);
+  });
+  it('a director listed twice', () => {
+    const text = svc('198.51.100.10').replace('[dir1]', '[dir1, dir1]');
+    expect(issuesOf(() => parseCluster(text, 'cluster.yml', inv())).map((i) => `${i.field} ${i.message}`)).toContainEqual(
+      expect.stringMatching(/^lvs\.directors\[1\] director "dir1" is listed twice \(also at line 2\)/),
+    );
+  });
+  it('two hosts with the same LAN address, reported at the second', () => {
+    const shared = { ...inv(), hostVars: (h: string) => ({ lvs_interfaces: { eth1: h === 'web1' ? '198.51.100.2/24' : inv().hostVars(h).lvs_interfaces.eth1 } }) };
+    expect(issuesOf(() => parseCluster(svc('198.51.100.10'), 'cluster.yml', shared)).map((i) => i.message)).toContainEqual(
+      expect.stringMatching(/^host web1: lvs_interfaces\.eth1 address 198\.51\.100\.2 is also host dir1's/),
+    );
+  });
+  it('a bad lvs_interfaces and a schema error in cluster.yml come in one list', () => {
+    const bad = { ...inv(), hostVars: (h: string) => ({ lvs_interfaces: { eth1: h === 'web1' ? '198.51.100.21/33' : inv().hostVars(h).lvs_interfaces.eth1 } }) };
+    const msgs = issuesOf(() => parseCluster(svc('198.51.100.10').replace('port: 80', 'port: 70000'), 'cluster.yml', bad)).map((i) => i.message);
+    expect(msgs).toEqual([expect.stringMatching(/^host web1: lvs_interfaces\.eth1 .* bad prefix/), expect.stringMatching(/65535/)]);
+  });
+});
