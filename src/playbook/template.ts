@@ -219,11 +219,12 @@ function wrap(e: unknown, template: string, shift: number): TemplateError {
 
 /** A short template is quoted whole; in a long one (a .j2 file), the line and column, and that line. */
 function place(template: string, pos: number): { text: string; line?: number; col?: number } {
-  if (pos < 0) return { text: JSON.stringify(template) };
+  const short = template.length <= 200 && !template.includes('\n');
+  if (pos < 0) return { text: short ? JSON.stringify(template) : `${JSON.stringify(template.slice(0, 80))}... (${template.length} characters)` };
   const before = template.slice(0, pos);
   const line = before.split('\n').length;
   const col = pos - before.lastIndexOf('\n');
-  if (template.length <= 200 && !template.includes('\n')) return { text: JSON.stringify(template), line, col };
+  if (short) return { text: JSON.stringify(template), line, col };
   const text = template.split('\n')[line - 1]!;
   return { text: `line ${line}, col ${col}: ${JSON.stringify(text.length > 160 ? `${text.slice(0, 157)}...` : text)}`, line, col };
 }

@@ -129,3 +129,13 @@ describe('Python details', () => {
     expect(renderString(tpl, {}, { file: true })).toBe(out);
   });
 });
+
+describe('hostile templates', () => {
+  it('deep nesting is a TemplateError with a short message, not a crash', () => {
+    for (const tpl of ['{{ ' + '('.repeat(20000) + '1' + ')'.repeat(20000) + ' }}', '{% if 1 %}'.repeat(5000) + 'x' + '{% endif %}'.repeat(5000), `{{ 1${'+1'.repeat(100000)} }}`]) {
+      const e = err(() => renderString(tpl, {}));
+      expect(e.message).toMatch(/too deeply nested or recursive/);
+      expect(e.message.length).toBeLessThan(300);
+    }
+  });
+});
