@@ -128,7 +128,10 @@ export function reword(issue: ConfigIssue, doc: SourceDoc): ConfigIssue {
   if (!unknown) return { ...issue, message };
   // Only groups forbid extra keys (vars and host mappings are open), so this is always a group.
   message += ' (a group holds only hosts, vars and children)';
-  return at ? issueAt(doc, [...at.path, unknown[1]!], message) : { ...issue, message };
+  if (!at) return { ...issue, message };
+  // At the misspelt key itself, not at what is under it.
+  const path = [...at.path, unknown[1]!];
+  return { ...issueAt(doc, path, message), ...(doc.locateKey ?? doc.locate)(path) };
 }
 
 /**

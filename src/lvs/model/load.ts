@@ -68,7 +68,10 @@ export function clusterFromDoc(doc: SourceDoc, inv: InventoryView): ClusterModel
   }
   errors.push(...sharedAddresses(inv.hosts, lans, inInventory));
   // The inventory's problems are known by now: report them with cluster.yml's schema problems, in one list.
-  const schemaIssues = validate(clusterSchema, doc.data, doc);
+  const data = doc.data;
+  const schemaIssues = data !== null && typeof data === 'object' && !Array.isArray(data)
+    ? validate(clusterSchema, data, doc)
+    : [{ file: doc.file, line: 1, col: 1, message: `${data === null ? 'is empty' : `is a ${Array.isArray(data) ? 'list' : typeof data}`}: cluster.yml is a mapping with one key, lvs: (directors, virtual_services, ...)` }];
   if (schemaIssues.length) throw new ConfigError(sortIssues([...errors, ...schemaIssues]));
   const model = buildModel(doc.data as RawCluster, doc.file, lans, new Set(inv.hosts), r);
   checkWords(doc.data as RawCluster, model.manager === 'keepalived' || model.vrrp_instances.length > 0, r);
