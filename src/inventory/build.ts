@@ -130,7 +130,7 @@ export function reword(issue: ConfigIssue, doc: SourceDoc): ConfigIssue {
   message += ' (a group holds only hosts, vars and children)';
   if (!at) return { ...issue, message };
   // At the misspelt key itself, not at what is under it.
-  const path = [...at.path, unknown[1]!];
+  const path = at.path[at.path.length - 1] === unknown[1] ? at.path : [...at.path, unknown[1]!];
   return { ...issueAt(doc, path, message), ...(doc.locateKey ?? doc.locate)(path) };
 }
 

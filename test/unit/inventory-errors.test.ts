@@ -42,7 +42,7 @@ describe('inventory errors point at file:line:col', () => {
 
   it('an unknown key in a group, pointed at itself', () => {
     expect(issuesOf('bad/unknown-key.yml')).toEqual([
-      'bad/unknown-key.yml:5:5: unknown field "host" (a group holds only hosts, vars and children)',
+      'bad/unknown-key.yml:4:3: unknown field "host" (a group holds only hosts, vars and children)',
     ]);
   });
 
