@@ -125,7 +125,8 @@ export function ev(e: Expr, s: Scope): unknown {
     }
     case 'cond':
       if (truthy(ev(e.test, s), e.test.pos)) return ev(e.then, s);
-      return e.else ? ev(e.else, s) : new Undef('(inline if)', 'the condition is false and there is no else');
+      // No else: Ansible prints nothing (checked against ansible-playbook).
+      return e.else ? ev(e.else, s) : null;
     case 'list':
       return e.items.map((x) => ev(x, s));
     case 'tuple':
