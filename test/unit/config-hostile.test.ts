@@ -213,6 +213,17 @@ describe('input files: through the loaders', () => {
   });
 });
 
+describe('input files: recursion', () => {
+  it('a task file that imports itself is refused at the import, not a stack overflow', () => {
+    const pb = put('site.yml', '- hosts: all\n  tasks:\n    - import_tasks: a.yml\n');
+    const a = join(pb, '..', 'a.yml');
+    writeFileSync(a, '- debug: {msg: x}\n- import_tasks: a.yml\n');
+    expect(issuesOf(() => loadPlaybook(pb))).toMatchObject([
+      { file: a, line: 2, message: expect.stringMatching(/^task file imports itself: .*site\.yml -> .*a\.yml -> .*a\.yml$/) },
+    ]);
+  });
+});
+
 describe('input files: large but legal', () => {
   it('a half-MB YAML inventory loads, and the same with one bad port is refused at that line', () => {
     const good = put('hosts.yml', yamlInventory(2 ** 19, false));
