@@ -17,8 +17,6 @@ export interface ApplyFlags extends RunFlags {
   verify?: boolean;
   detailedExitcode?: boolean;
   hostKeyChecking?: HostKeyChecking;
-  user?: string;
-  privateKey?: string;
 }
 
 /**

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Vars } from '../types.js';
-import { ConfigError } from '../errors.js';
+import { collectIssues, ConfigError, type ConfigIssue } from '../errors.js';
 import { loadYaml, parseYaml } from '../config/source.js';
-import { parseKeyValues } from '../playbook/task.js';
+import { parseKeyValues, RESERVED_NAMES } from '../playbook/task.js';
 
 /** The lab's inventory, written by `lvsible lab up`: the default target when no hosts are given. */
 export const LAB_INVENTORY = resolve('inventories/lab');
@@ -33,21 +33,38 @@ export function checkInventoryExists(paths: string[]): void {
   );
 }
 
-/** `-e key=value`, `-e '{"json": 1}'`, `-e @vars.yml`, repeatable, later wins. */
+/**
+ * `-e key=value`, `-e '{"json": 1}'`, `-e @vars.yml`, repeatable, later wins. Every item is checked, and all
+ * problems are reported together: a file or JSON that is not a mapping, a key=value with an open quote, and
+ * names Ansible sets itself (they would be silently overridden by the magic variable, or override it).
+ */
 export function parseExtraVars(list: string[]): Vars {
   const out: Vars = {};
-  for (const item of list) {
-    if (item.startsWith('@')) {
-      const file = item.slice(1);
-      Object.assign(out, loadYaml(file).data as Vars);
-    } else if (/^\s*[{[]/.test(item)) {
-      Object.assign(out, parseYaml(item, '--extra-vars').data as Vars);
-    } else {
-      const kv = parseKeyValues(item);
-      if (!kv) throw new ConfigError([{ file: '--extra-vars', message: `expected key=value, JSON or @file, got "${item}"` }]);
-      for (const [k, v] of Object.entries(kv)) out[k] = v;
+  const issues: ConfigIssue[] = [];
+  const add = (file: string, vars: unknown, what: string) => {
+    if (vars == null) return;
+    if (typeof vars !== 'object' || Array.isArray(vars)) {
+      issues.push({ file, message: `${what} must be a mapping of variable names to values, not ${Array.isArray(vars) ? 'a list' : typeof vars}` });
+      return;
     }
+    for (const [k, v] of Object.entries(vars)) {
+      if (RESERVED_NAMES.has(k)) issues.push({ file: '--extra-vars', field: k, message: `"${k}" is a variable Ansible sets itself; it cannot be given with -e` });
+      else out[k] = v;
+    }
+  };
+  for (const item of list) {
+    collectIssues(issues, () => {
+      if (item.startsWith('@')) add(item.slice(1), loadYaml(item.slice(1)).data, 'an extra vars file');
+      else if (/^\s*[{[]/.test(item)) add('--extra-vars', parseYaml(item, '--extra-vars').data, 'extra vars JSON');
+      else {
+        const kv = parseKeyValues(item);
+        if (!kv) throw new ConfigError([{ file: '--extra-vars', message: `expected key=value (quotes closed), JSON or @file, got "${item}"` }]);
+        add('--extra-vars', kv, 'key=value');
+      }
+      return true;
+    });
   }
+  if (issues.length) throw new ConfigError(issues);
   return out;
 }
 

@@ -4,7 +4,9 @@ import { readPlaybook } from '../playbook/load.js';
 import type { Playbook } from '../playbook/types.js';
 import { precheckIssues } from '../engine/precheck.js';
 import { Redactor } from '../engine/redact.js';
-import { patternProblems } from '../inventory/index.js';
+import { patternProblems, unmatchedTerms, varLocation } from '../inventory/index.js';
+import { hasTemplate, renderValue } from '../playbook/template.js';
+import { closest } from '../playbook/task.js';
 import type { Vars } from '../types.js';
 import { checkInventoryExists, defaultInventory, parseExtraVars, splitList } from './common.js';
 import { readOpenInventory, type OpenedInventory } from './inventory-view.js';
@@ -19,6 +21,8 @@ export interface RunFlags {
   extraVars?: string[];
   forks?: string;
   timeout?: string;
+  user?: string;
+  privateKey?: string;
 }
 
 /** Everything a run needs, loaded and checked: nothing in here can still be refused by a host-independent check. */
@@ -58,8 +62,17 @@ export function loadRunInputs(playbookFile: string, flags: RunFlags): RunInputs 
   const tags = splitList(flags.tags);
   const skipTags = splitList(flags.skipTags);
   if (opened && inventoryOk) issues.push(...limitIssues(opened, flags.limit));
+  if (playbook && parsedExtra) renderPlayHosts(playbook, extraVars, issues);
+  if (opened && inventoryOk && parsedExtra) issues.push(...lvsStateIssues(opened, extraVars));
   if (playbook) {
-    for (const play of playbook.plays) for (const p of patternProblems(play.hosts)) issues.push({ ...play.hostsLoc, message: p });
+    for (const play of playbook.plays) {
+      if (hasTemplate(play.hosts)) continue; // could not be rendered: reported above
+      const problems = patternProblems(play.hosts);
+      for (const p of problems) issues.push({ ...play.hostsLoc, message: p });
+      if (!problems.length && opened && inventoryOk) {
+        for (const t of unmatchedTerms(opened.inv, play.hosts)) issues.push({ ...play.hostsLoc, message: unmatchedMessage(opened, t) });
+      }
+    }
   }
   // Without the extra vars every variable they define would be reported undefined: noise, not news.
   if (opened && inventoryOk && playbook && parsedExtra) {
@@ -79,7 +92,7 @@ export function loadRunInputs(playbookFile: string, flags: RunFlags): RunInputs 
 }
 
 /** Numbers from the command line: a typo must not become NaN, 0 forks (nothing runs) or a timer that never fires. */
-export function flagIssues(flags: { forks?: string; timeout?: string }): ConfigIssue[] {
+export function flagIssues(flags: { forks?: string; timeout?: string; user?: string; privateKey?: string }): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const at = (field: string, message: string) => issues.push({ file: COMMAND_LINE, field, message });
   if (flags.forks !== undefined && !(/^[0-9]+$/.test(flags.forks.trim()) && Number(flags.forks) >= 1 && Number(flags.forks) <= 10_000)) {
@@ -89,6 +102,12 @@ export function flagIssues(flags: { forks?: string; timeout?: string }): ConfigI
     const t = flags.timeout.trim();
     const n = Number(t);
     if (!/^[0-9]+(\.[0-9]+)?$/.test(t) || !(n > 0) || n > 86_400) at('--timeout', `must be a number of seconds above 0 and at most 86400, got ${JSON.stringify(flags.timeout)}`);
+  }
+  // A login name never holds blanks or control characters, nor starts with '-' (an option to ssh or sudo).
+  if (flags.user !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.@$-]{0,63}$/.test(flags.user)) at('--user', `${JSON.stringify(flags.user)} is not a user name`);
+  if (flags.privateKey !== undefined) {
+    const st = statSync(flags.privateKey, { throwIfNoEntry: false });
+    if (!st?.isFile()) at('--private-key', `key file ${JSON.stringify(flags.privateKey)} ${st ? 'is not a file' : 'not found'}`);
   }
   return issues;
 }
@@ -104,7 +123,54 @@ export function limitIssues(opened: OpenedInventory, limit: string | undefined):
     const problems = patternProblems(limit);
     if (problems.length) return problems.map(at);
   }
+  const unmatched = unmatchedTerms(opened.inv, limit);
+  if (unmatched.length) return unmatched.map((t) => at(unmatchedMessage(opened, t)));
   const { hosts } = opened.view.resolve(limit);
   if (!hosts.length) return [at(`${JSON.stringify(limit)} matches no host in the inventory, so there is nothing to run on`)];
   return [];
+}
+
+function unmatchedMessage(opened: OpenedInventory, term: string): string {
+  const name = term.replace(/^[!&]/, '').replace(/\[.*$/, '');
+  const near = /[*?~[]/.test(term) ? undefined : closest(name, [...opened.inv.groups.keys(), ...opened.inv.hosts.keys()]);
+  const what = /\[[-0-9:]+\]$/.test(term) && (opened.inv.groups.has(name) || opened.inv.hosts.has(name)) ? 'is past the end of its group' : 'matches no group or host in the inventory';
+  return `"${term}" ${what}${near && near !== name ? ` (did you mean "${near}"?)` : ''}`;
+}
+
+/**
+ * `hosts: "{{ target }}"`: rendered with what a play knows before it picks its hosts, as Ansible does (extra
+ * vars and the play's own vars; no host's variables). An undefined name is an error at `hosts:`.
+ */
+function renderPlayHosts(playbook: Playbook, extraVars: Vars, issues: ConfigIssue[]): void {
+  for (const play of playbook.plays) {
+    if (!hasTemplate(play.hosts)) continue;
+    try {
+      const rendered = evaluateHosts(play.hosts, { ...play.vars, ...extraVars });
+      if (play.name === play.hosts) play.name = rendered; // an unnamed play is named by its pattern
+      play.hosts = rendered;
+    } catch (e) {
+      issues.push({ ...play.hostsLoc, message: (e as Error).message });
+    }
+  }
+}
+
+function evaluateHosts(template: string, vars: Vars): string {
+  const v = renderValue(template, vars);
+  if (Array.isArray(v)) return v.map(String).join(':');
+  if (typeof v !== 'string') throw new Error(`hosts: ${JSON.stringify(template)} gives ${typeof v}, not a host pattern`);
+  return v;
+}
+
+/** The roles act on `lvs_state` present or absent; anything else (a typo) would make every task skip. */
+function lvsStateIssues(opened: OpenedInventory, extraVars: Vars): ConfigIssue[] {
+  const ok = (v: unknown) => v === undefined || v === 'present' || v === 'absent';
+  const message = (v: unknown) => `lvs_state must be "present" or "absent", got ${JSON.stringify(v)}`;
+  if (!ok(extraVars.lvs_state)) return [{ file: '--extra-vars', field: 'lvs_state', message: message(extraVars.lvs_state) }];
+  if (extraVars.lvs_state !== undefined) return [];
+  const out: ConfigIssue[] = [];
+  for (const h of opened.view.hosts()) {
+    const v = opened.view.hostVars(h).lvs_state;
+    if (!ok(v)) out.push({ ...(varLocation(opened.inv, h, 'lvs_state') ?? { file: opened.inv.sources[0] ?? 'inventory' }), message: `${message(v)} (host ${h})` });
+  }
+  return out;
 }

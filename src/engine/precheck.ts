@@ -1,6 +1,6 @@
 import { ConfigError, formatLocation, type ConfigIssue, type SourceLocation } from '../errors.js';
 import type { Play } from '../playbook/types.js';
-import { renderString, TemplateError } from '../playbook/template.js';
+import { evalCondition, renderString, TemplateError } from '../playbook/template.js';
 import type { HostFacts, ModuleContext } from '../types.js';
 import { FACT_NAMES } from './facts.js';
 import { argLoc, checkParams, normalizeParams, parseField, prepareTask, stageLoc, type Invocation } from './invocation.js';
@@ -60,6 +60,20 @@ export function precheckIssues(opts: PrecheckOptions): ConfigIssue[] {
         }
         if (prep.kind !== 'run') continue;
         for (const inv of prep.invocations) {
+          for (const key of ['changed_when', 'failed_when'] as const) {
+            const cond = key === 'changed_when' ? task.changedWhen : task.failedWhen;
+            if (cond === undefined || typeof cond === 'boolean') continue;
+            // They usually read the task's own result: that name is known at run time, like registered ones.
+            const own = new Set([...runtime, 'result', ...(task.register ? [task.register] : [])]);
+            try {
+              evalCondition(cond, inv.vars);
+            } catch (e) {
+              const names = (e as { undefinedNames?: string[] }).undefinedNames ?? [];
+              if (!(e instanceof TemplateError) || !names.length || !names.every((n) => own.has(n))) {
+                add({ ...(task.keyLocs[key] ?? task.loc), message: (e as Error).message }, host);
+              }
+            }
+          }
           const found = checkParams(inv);
           for (const i of found) add(i, host);
           if (found.length || !inv.module) continue;

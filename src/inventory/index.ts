@@ -21,12 +21,13 @@ export {
   hostVars,
   magicVars,
   sortGroups,
+  varLocation,
   type HostVarsOptions,
   type PrecedenceLayer,
   type VarLayer,
 } from './vars.js';
 export { loadVarsDir, readVarsFile, varsFileFor } from './vars-dirs.js';
-export { resolvePattern, resolvePatternDetailed, splitPattern, patternProblems, type PatternOptions } from './patterns.js';
+export { resolvePattern, resolvePatternDetailed, splitPattern, patternProblems, unmatchedTerms, type PatternOptions } from './patterns.js';
 export {
   REDACTED,
   SECRET_VARS,

@@ -135,6 +135,27 @@ function evaluate(inv: Inventory, terms: string[], warnings: string[]): string[]
   return [...inv.hosts.keys()].filter((h) => chosen.has(h));
 }
 
+/**
+ * The terms of a pattern that name nothing: no host, no group (an existing group that is empty is fine), or a
+ * subscript past the end of its group. Ansible warns and carries on; lvsible refuses, because on a cluster a
+ * typo in `hosts:` or `--limit` silently skips (or, after `!`, silently includes) production hosts.
+ */
+export function unmatchedTerms(inv: Inventory, pattern: string): string[] {
+  if (pattern.startsWith('@')) return [];
+  const out: string[] = [];
+  for (const raw of splitPattern(pattern)) {
+    const t = raw.replace(/^[!&]/, '');
+    if (t === 'all' || t === '*' || inv.groups.has(t) || inv.hosts.has(t)) continue;
+    const sub = SUBSCRIPT.exec(t);
+    if (sub && (inv.groups.has(sub[1]!) || inv.hosts.has(sub[1]!))) {
+      if (!matchTerm(inv, t, []).length) out.push(raw);
+      continue;
+    }
+    if (!matchTerm(inv, t, []).length) out.push(raw);
+  }
+  return out;
+}
+
 const SUBSCRIPT = /^(.+)\[(?:(-?[0-9]+)|([0-9]+)[:-]([0-9]*))\]$/;
 
 function matchTerm(inv: Inventory, term: string, warnings: string[]): string[] {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, type ConfigIssue } from '../errors.js';
+import { ConfigError, displayPath, type ConfigIssue } from '../errors.js';
 import type { Vars } from '../types.js';
 import { formatPath, issueAt, loadYaml, type PathSegment, type SourceDoc } from '../config/source.js';
 import { validate } from '../config/validate.js';
@@ -144,7 +144,8 @@ function checkNotify(tasks: Task[], handlers: Task[], issues: ConfigIssue[]): vo
   }
 }
 
-type TaskCtx = { baseDir: string; role?: string; inherited: Inherited };
+/** `files`: the task files being imported, outermost first, so a file that imports itself is refused, not a stack overflow. */
+type TaskCtx = { baseDir: string; role?: string; inherited: Inherited; files?: string[] };
 
 function parseTaskList(raw: unknown, doc: SourceDoc, path: PathSegment[], ctx: TaskCtx, issues: ConfigIssue[]): Task[] {
   if (raw == null) return [];
@@ -160,7 +161,18 @@ function parseTaskList(raw: unknown, doc: SourceDoc, path: PathSegment[], ctx: T
         noLog: typeof t.no_log === 'boolean' ? t.no_log : ctx.inherited.noLog,
       };
       const base = ctx.role ? join(ctx.baseDir, 'tasks') : dirname(doc.file);
-      for (const task of loadTaskFile(resolveFrom(base, include), { ...ctx, inherited }, issues)) out.push(task);
+      const target = resolve(resolveFrom(base, include));
+      const files = ctx.files ?? [resolve(doc.file)];
+      const key = t.import_tasks !== undefined ? 'import_tasks' : 'include_tasks';
+      if (!existsSync(target)) {
+        issues.push(issueAt(doc, [...path, i, key], `${key}: ${JSON.stringify(include)} not found (looked for ${target})`));
+        return;
+      }
+      if (files.includes(target)) {
+        issues.push(issueAt(doc, [...path, i, key], `task file imports itself: ${[...files, target].map(displayPath).join(' -> ')}`));
+        return;
+      }
+      for (const task of loadTaskFile(target, { ...ctx, inherited, files: [...files, target] }, issues)) out.push(task);
       return;
     }
     const task = parseTask(t, doc, [...path, i], ctx, issues);

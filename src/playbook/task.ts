@@ -38,7 +38,7 @@ const ANSIBLE_ONLY_KEYWORDS = new Set([
 ]);
 
 /** Variables Ansible itself sets: a `register` of one of them would silently shadow (or be shadowed by) it. */
-const RESERVED_NAMES = new Set([
+export const RESERVED_NAMES = new Set([
   'inventory_hostname', 'inventory_hostname_short', 'group_names', 'groups', 'hostvars', 'omit', 'item',
   'playbook_dir', 'ansible_check_mode', 'ansible_play_name', 'ansible_facts', 'role_path', 'environment',
 ]);
@@ -70,7 +70,8 @@ function editDistance(a: string, b: string, cap: number): number {
 /** `name=x value="a b"` free-form arguments, as Ansible accepts them. */
 export function parseKeyValues(s: string): Record<string, string> | null {
   const out: Record<string, string> = {};
-  const re = /\s*([A-Za-z_][\w]*)=("(?:[^"\\]|\\.)*"|'[^']*'|\S+)/gy;
+  // A value that opens a quote must close it (`key='a b'`); an unclosed one is an error, not a literal quote.
+  const re = /\s*([A-Za-z_][\w]*)=("(?:[^"\\]|\\.)*"|'[^']*'|(?!["'])\S+)/gy;
   let m: RegExpExecArray | null;
   let last = 0;
   while ((m = re.exec(s))) {

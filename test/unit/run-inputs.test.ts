@@ -62,7 +62,9 @@ describe('loadRunInputs', () => {
 
   it('refuses a --limit that matches nothing or cannot be parsed, and accepts one that matches', () => {
     const d = project({ 'inventory/hosts.yml': HOSTS, 'site.yml': '- hosts: all\n  tasks: []\n' });
-    expect(problems(d, 'site.yml', { limit: 'nosuch' })).toEqual(['command line (--limit): "nosuch" matches no host in the inventory, so there is nothing to run on']);
+    expect(problems(d, 'site.yml', { limit: 'nosuch' })).toEqual(['command line (--limit): "nosuch" matches no group or host in the inventory']);
+    expect(problems(d, 'site.yml', { limit: 'web1,wbe2' })).toEqual(['command line (--limit): "wbe2" matches no group or host in the inventory (did you mean "web2"?)']);
+    expect(problems(d, 'site.yml', { limit: 'all[5]' })).toEqual(['command line (--limit): "all[5]" is past the end of its group']);
     expect(problems(d, 'site.yml', { limit: '~[x' })).toEqual(['command line (--limit): unclosed "[" in host pattern "~[x"']);
     expect(problems(d, 'site.yml', { limit: '@missing.txt' })).toEqual(['command line (--limit): limit file "missing.txt" not found']);
     expect(problems(d, 'site.yml', { limit: 'web2' })).toEqual([]);
