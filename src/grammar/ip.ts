@@ -5,7 +5,11 @@
  */
 import type { Reason } from './common.js';
 
+const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const PLAIN_V4 = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
+
 export function ipv4(v: string): Reason {
+  if (PLAIN_V4.test(v)) return null;
   const parts = v.split('.');
   if (parts.length !== 4) return 'is not an IPv4 address (four dot-separated numbers)';
   for (const p of parts) {

@@ -16,9 +16,15 @@ const word = (check: Check): Check => (v) => first(() => ipvsWord(v), () => chec
 const show = (s: string) => (/[\s\u0000-\u001f\u007f-\u009f]/u.test(s) ? JSON.stringify(s) : s);
 const where = (vs: ServiceHead) =>
   vs.kind === 'fwmark' ? `ipvs service fwmark ${show(String(vs.fwmark))}` : `ipvs service ${vs.kind} ${show(formatAddrPort(String(vs.address), String(vs.port)))}`;
-const fit = (vs: ServiceHead, field: string, value: unknown, check: Check) => mustFit(`${where(vs)}: ${field}`, value, word(check));
-const addrPort = (vs: ServiceHead, field: string, address: string, port: number | undefined) => {
-  mustFit(`${where(vs)}: ${field} address`, address, word(ipAddress));
+// The field's name is built only when a value is refused: a 100,000-destination table checks ~10 values each.
+type Label = string | (() => string);
+const fit = (vs: ServiceHead, field: Label, value: unknown, check: Check): string => {
+  const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+  if (typeof text === 'string' && word(check)(text) === null) return text;
+  return mustFit(`${where(vs)}: ${typeof field === 'string' ? field : field()}`, value, word(check));
+};
+const addrPort = (vs: ServiceHead, field: Label, address: string, port: number | undefined) => {
+  fit(vs, () => `${typeof field === 'string' ? field : field()} address`, address, ipAddress);
   return fit(vs, field, formatAddrPort(address, port ?? 0), ipvsAddrPort);
 };
 
@@ -72,18 +78,18 @@ const CSUM_FLAG: Record<TunnelChecksum, string> = { nocsum: '--tun-nocsum', csum
 /** Everything -a/-e set. `--tun-type` only when not plain ipip: ipvsadm < 1.31 refuses the option. */
 export function destSpec(d: Destination, vs?: ServiceHead): string[] {
   const at: ServiceHead = vs ?? { kind: 'tcp', family: 'inet', address: '?', port: 0 };
-  const r = `realserver ${show(formatAddrPort(d.address, String(d.port)))}`;
+  const r = () => `realserver ${show(formatAddrPort(d.address, String(d.port)))}`;
   const method = METHOD_FLAG[d.method];
-  if (!method) throw new Error(`${where(at)}: ${r} method ${JSON.stringify(d.method)} is not nat, dr or tun`);
-  const out = ['-r', addrPort(at, r, d.address, d.port), method, '-w', fit(at, `${r} weight`, d.weight, ipvsWeight)];
-  if (d.upperThreshold) out.push('-x', fit(at, `${r} u_threshold`, d.upperThreshold, ipvsCount));
-  if (d.lowerThreshold) out.push('-y', fit(at, `${r} l_threshold`, d.lowerThreshold, ipvsCount));
+  if (!method) throw new Error(`${where(at)}: ${r()} method ${JSON.stringify(d.method)} is not nat, dr or tun`);
+  const out = ['-r', addrPort(at, r, d.address, d.port), method, '-w', fit(at, () => `${r()} weight`, d.weight, ipvsWeight)];
+  if (d.upperThreshold) out.push('-x', fit(at, () => `${r()} u_threshold`, d.upperThreshold, ipvsCount));
+  if (d.lowerThreshold) out.push('-y', fit(at, () => `${r()} l_threshold`, d.lowerThreshold, ipvsCount));
   if (d.method === 'tun' && d.tunType && d.tunType !== 'ipip') {
-    out.push('--tun-type', fit(at, `${r} tun_type`, d.tunType, ipvsName));
-    if (d.tunPort !== undefined) out.push('--tun-port', fit(at, `${r} tun_port`, d.tunPort, ipvsWeight));
+    out.push('--tun-type', fit(at, () => `${r()} tun_type`, d.tunType, ipvsName));
+    if (d.tunPort !== undefined) out.push('--tun-port', fit(at, () => `${r()} tun_port`, d.tunPort, ipvsWeight));
     if (d.tunCsum) {
       const flag = CSUM_FLAG[d.tunCsum];
-      if (!flag) throw new Error(`${where(at)}: ${r} tun checksum ${JSON.stringify(d.tunCsum)} is not nocsum, csum or remcsum`);
+      if (!flag) throw new Error(`${where(at)}: ${r()} tun checksum ${JSON.stringify(d.tunCsum)} is not nocsum, csum or remcsum`);
       out.push(flag);
     }
   }
