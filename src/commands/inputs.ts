@@ -76,7 +76,7 @@ export function loadRunInputs(playbookFile: string, flags: RunFlags): RunInputs 
   }
   // Without the extra vars every variable they define would be reported undefined: noise, not news.
   if (opened && inventoryOk && playbook && parsedExtra) {
-    issues.push(...precheckIssues({ inventory: opened.view, playbook, extraVars, limit: flags.limit, tags, skipTags }));
+    for (const i of precheckIssues({ inventory: opened.view, playbook, extraVars, limit: flags.limit, tags, skipTags })) issues.push(i);
   }
   if (issues.length) throw new ConfigError(sortIssues(issues).map((i) => ({ ...i, message: redactor.text(i.message) })));
   return {

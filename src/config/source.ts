@@ -117,6 +117,12 @@ export function formatPath(path: PathSegment[]): string {
   return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
 }
 
+/** An issue about the key at the end of `path` (an unknown field), located at the key rather than its value. */
+export function keyIssueAt(doc: SourceDoc, path: PathSegment[], message: string): ConfigIssue {
+  const { line, col } = (doc.locateKey ?? doc.locate)(path);
+  return { file: doc.file, line, col, field: formatPath(path) || undefined, message };
+}
+
 /** An issue located at `path` inside `doc`. */
 export function issueAt(doc: SourceDoc, path: PathSegment[], message: string): ConfigIssue {
   const { line, col } = doc.locate(path);

@@ -1,9 +1,10 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ConfigIssue } from '../errors.js';
-import { issueAt, type PathSegment, type SourceDoc } from './source.js';
+import { issueAt, keyIssueAt, type PathSegment, type SourceDoc } from './source.js';
 
 /** The one Ajv instance: schemas are compiled once and cached by identity. */
-const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false, allowUnionTypes: true });
+// verbose: errors carry the value they are about, so a message can say what was found ("not a list").
+const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false, allowUnionTypes: true, verbose: true });
 const compiled = new WeakMap<object, ValidateFunction>();
 
 function compile(schema: object): ValidateFunction {
@@ -24,8 +25,11 @@ export function validate(schema: object, data: unknown, doc: SourceDoc, basePath
   const errors = simplify(fn.errors ?? []);
   const issues = errors.slice(0, MAX_ISSUES_PER_FILE).map((e) => {
     const path = [...basePath, ...pointerToPath(e.instancePath)];
-    // An unknown field is best shown on its own line, not on the mapping that holds it.
-    if (e.keyword === 'additionalProperties') path.push(String((e.params as { additionalProperty: string }).additionalProperty));
+    // An unknown field is best shown on its own line (at its key), not on the mapping that holds it.
+    if (e.keyword === 'additionalProperties') {
+      path.push(String((e.params as { additionalProperty: string }).additionalProperty));
+      return keyIssueAt(doc, path, describe(e));
+    }
     return issueAt(doc, path, describe(e));
   });
   if (errors.length > MAX_ISSUES_PER_FILE) {
@@ -90,9 +94,9 @@ function describe(e: ErrorObject): string {
     case 'additionalProperties':
       return `unknown field "${p.additionalProperty}"`;
     case 'enum':
-      return `must be one of: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+      return `must be one of: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}${shown(e.data)}`;
     case 'type':
-      return `must be ${p.type}`;
+      return `must be ${String(p.type).split(',').map((t) => TYPE_WORDS[t] ?? t).join(' or ')}, not ${kindOf(e.data)}`;
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
@@ -113,4 +117,31 @@ function describe(e: ErrorObject): string {
     default:
       return e.message ?? e.keyword;
   }
+}
+
+/** Types in an operator's words: YAML calls them mappings and lists. */
+const TYPE_WORDS: Record<string, string> = {
+  object: 'a mapping',
+  array: 'a list',
+  string: 'a string',
+  integer: 'a whole number',
+  number: 'a number',
+  boolean: 'true or false',
+  null: 'empty',
+};
+
+function kindOf(v: unknown): string {
+  if (v === null || v === undefined) return 'empty';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
+  if (typeof v === 'boolean') return String(v);
+  return `${typeof v} ${String(v)}`;
+}
+
+/** The offending value, when it is short and plain enough to quote (secrets are masked on the one error path). */
+function shown(v: unknown): string {
+  if (typeof v === 'string') return `, got ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
+  if (typeof v === 'number' || typeof v === 'boolean') return `, got ${String(v)}`;
+  return '';
 }

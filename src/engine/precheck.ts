@@ -39,7 +39,7 @@ export function precheckIssues(opts: PrecheckOptions): ConfigIssue[] {
     const runtime = new Set([...registered, ...setFactNames(play), ...(play.gatherFacts ? [...FACT_NAMES, 'ansible_facts'] : [])]);
     const laterOnly = (e: Error) => {
       const names = (e as { undefinedNames?: string[] }).undefinedNames ?? [];
-      return e instanceof NeedsFacts || (e instanceof TemplateError && names.length > 0 && names.every((n) => runtime.has(n)));
+      return e instanceof NeedsFacts || (e instanceof TemplateError && names.length > 0 && names.every((n) => runtime.has(rootName(n))));
     };
     let hosts: string[];
     try {
@@ -69,7 +69,7 @@ export function precheckIssues(opts: PrecheckOptions): ConfigIssue[] {
               evalCondition(cond, inv.vars);
             } catch (e) {
               const names = (e as { undefinedNames?: string[] }).undefinedNames ?? [];
-              if (!(e instanceof TemplateError) || !names.length || !names.every((n) => own.has(n))) {
+              if (!(e instanceof TemplateError) || !names.length || !names.every((n) => own.has(rootName(n)))) {
                 add({ ...(task.keyLocs[key] ?? task.loc), message: (e as Error).message }, host);
               }
             }
@@ -90,6 +90,9 @@ export function precheck(opts: PrecheckOptions): void {
   const issues = precheckIssues(opts);
   if (issues.length) throw new ConfigError(issues);
 }
+
+/** `result.stdout` -> `result`: what is undefined is the variable, whatever was asked of it. */
+const rootName = (n: string) => n.split(/[.[]/)[0]!;
 
 /** Run the module's local preparation (reading sources, rendering templates) as apply would, without a host. */
 function prepareLocally(inv: Invocation, host: string): Error | null {

@@ -114,12 +114,12 @@ export function rewordTypeMessage(message: string, found: unknown, secret = fals
   if (message === `does not look right (expected to match ${ONE_WORD})` && typeof found === 'string') {
     return `${secret ? 'the value' : JSON.stringify(found)} ${connectionWord(found) ?? 'is not one word'}`;
   }
-  if (message === 'must be object,null' || message === 'must be object') {
-    return `must be a mapping (name: value), not ${KIND(found, secret)}`;
-  }
-  if (message === 'must be string,number') return `must be a string, not ${KIND(found, secret)}`;
-  if (message === 'must be integer' && !secret && typeof found === 'string' && /^[0-9]+$/.test(found)) {
-    return `must be a number, not the string "${found}" (drop the quotes)`;
+  // The generic wording (src/config/validate.ts) names types; here the inventory's own, secret-aware one.
+  if (/^must be a mapping( or empty)?, not /.test(message)) return `must be a mapping (name: value), not ${KIND(found, secret)}`;
+  if (/^must be a string or a number, not /.test(message)) return `must be a string, not ${KIND(found, secret)}`;
+  if (/^must be a whole number, not /.test(message) && typeof found === 'string') {
+    if (!secret && /^[0-9]+$/.test(found)) return `must be a number, not the string "${found}" (drop the quotes)`;
+    return `must be a whole number, not ${KIND(found, secret)}`;
   }
   return message;
 }

@@ -53,6 +53,10 @@ export function readPlaybook(file: string, issues: ConfigIssue[], opts: { rolesP
     ...(process.env.LVSIBLE_ROLES_PATH ?? process.env.ANSIBLE_ROLES_PATH ?? '').split(':').filter(Boolean),
     BUILTIN_ROLES_DIR,
   ];
+  if (doc.data == null) {
+    issues.push({ file: doc.file, line: 1, col: 1, message: 'the playbook is empty: expected a list of plays (- hosts: ...)' });
+    return undefined;
+  }
   const invalid = validate(playbookSchema, doc.data, doc);
   issues.push(...invalid);
   if (invalid.length) return undefined;

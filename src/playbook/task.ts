@@ -1,6 +1,6 @@
 import type { ConfigIssue, SourceLocation } from '../errors.js';
 import type { Vars } from '../types.js';
-import { formatPath, issueAt, type PathSegment, type SourceDoc } from '../config/source.js';
+import { formatPath, issueAt, keyIssueAt, type PathSegment, type SourceDoc } from '../config/source.js';
 import { validate } from '../config/validate.js';
 import { hasTemplate } from './template.js';
 import { builtinSchemas, taskKeywords } from './schema.js';
@@ -104,7 +104,7 @@ export function parseTask(
 ): Task | null {
   const unsupported = Object.keys(raw).filter((k) => ANSIBLE_ONLY_KEYWORDS.has(k));
   for (const k of unsupported) {
-    issues.push(issueAt(doc, [...path, k], `task keyword "${k}" is Ansible's, and lvsible does not support it yet`));
+    issues.push(keyIssueAt(doc, [...path, k], `task keyword "${k}" is Ansible's, and lvsible does not support it yet`));
   }
   if (typeof raw.register === 'string' && RESERVED_NAMES.has(raw.register)) {
     issues.push(issueAt(doc, [...path, 'register'], `register: "${raw.register}" is a variable Ansible sets itself; choose another name`));
@@ -115,7 +115,7 @@ export function parseTask(
   if (real.length === 1 && moduleKeys.length > 1) {
     for (const k of moduleKeys.filter((x) => x !== real[0])) {
       const near = closest(k, [...KEYWORDS]);
-      issues.push(issueAt(doc, [...path, k], `unknown task keyword "${k}"${near ? ` (did you mean "${near}"?)` : ''}`));
+      issues.push(keyIssueAt(doc, [...path, k], `unknown task keyword "${k}"${near ? ` (did you mean "${near}"?)` : ''}`));
     }
     moduleKeys = real;
   }

@@ -40,7 +40,7 @@ describe('YAML with positions', () => {
     expect(issues.map((i) => `${i.line}:${i.field ?? ''}:${i.message}`).sort()).toEqual([
       '1::missing required field "name"',
       '1:weight:must be <= 65535',
-      '2:method:must be one of: "nat", "dr", "tun"',
+      '2:method:must be one of: "nat", "dr", "tun", got "drr"',
       '3:extra:unknown field "extra"',
     ]);
   });

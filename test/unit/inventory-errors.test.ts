@@ -30,8 +30,8 @@ describe('inventory errors point at file:line:col', () => {
   it('ansible_port out of range or not a number, bad lvsible_host_key_checking: all reported at once', () => {
     expect(issuesOf('bad/bad-port.yml')).toEqual([
       'bad/bad-port.yml:4:21: must be <= 65535',
-      'bad/bad-port.yml:6:21: must be integer',
-      'bad/bad-port.yml:8:32: must be one of: "strict", "accept-new", "off"',
+      'bad/bad-port.yml:6:21: must be a whole number, not a string ("ssh")',
+      'bad/bad-port.yml:8:32: must be one of: "strict", "accept-new", "off", got "maybe"',
     ]);
   });
 
@@ -78,7 +78,7 @@ describe('inventory errors point at file:line:col', () => {
       'bad-vars/group_vars/all.yml:1:1: must be a mapping (name: value), not a list',
       'bad-vars/group_vars/ungrouped:1:1: Ansible Vault files are not supported: decrypt it or pass secrets another way',
       'bad-vars/host_vars/h1.yml:1:15: must be a number, not the string "2222" (drop the quotes)',
-      'bad-vars/host_vars/h1.yml:2:17: must be one of: true, false, "yes", "no", "true", "false", "True", "False", "on", "off", 1, 0',
+      'bad-vars/host_vars/h1.yml:2:17: must be one of: true, false, "yes", "no", "true", "false", "True", "False", "on", "off", 1, 0, got "maybe"',
     ]);
   });
 

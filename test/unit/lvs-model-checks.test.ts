@@ -22,7 +22,7 @@ const cases: Record<string, string[]> = {
   'nat-no-lan': ['NAT realserver rs-far (203.0.113.5) shares no LAN with director dir1 (eth1 198.51.100.2/24, eth2 192.0.2.2/24): its replies must return through the director, which needs an address on its LAN'],
   'nopreempt-master': ['vrrp_instance VI_1: nopreempt only works with state BACKUP, and dir1 is MASTER (keepalived clears nopreempt there); use state BACKUP on every director and let priority elect the master'],
   'ops-on-tcp': ['one-packet scheduling (ops) is only for UDP and fwmark services'],
-  'schema-scheduler': ['must be one of: "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos"'],
+  'schema-scheduler': ['must be one of: "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos", got "wrrr"'],
   'schema-unknown-field': ['unknown field "persistance"'],
   'schema-weight': ['must be <= 65535'],
   'service-twice': ['virtual service tcp 198.51.100.10:80 is declared twice (first as "web" at line 5): IPVS has one entry per protocol, VIP and port'],
