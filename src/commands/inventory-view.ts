@@ -97,5 +97,6 @@ function viewOf(inv: Inventory, hostVarsOf: (h: string) => Vars): InventoryView 
     groups: () => Object.fromEntries([...inv.groups.keys()].map((g) => [g, groupHosts(inv, g)])),
     groupNames: (h) => [...hostGroups(inv, h)].filter((g) => g !== 'all' && g !== 'ungrouped').sort(),
     resolve: (pattern) => resolvePatternDetailed(inv, pattern),
+    varLocation: (h, name) => varLocation(inv, h, name),
   };
 }

@@ -3,7 +3,7 @@ import type { Module, ModuleContext, Vars } from '../types.js';
 import { validate } from '../config/validate.js';
 import { formatPath, issueAt, type PathSegment, type SourceDoc } from '../config/source.js';
 import { evalCondition, OMIT, renderValue, TemplateError } from '../playbook/template.js';
-import { explain } from '../playbook/vars.js';
+import { explain, VariableError } from '../playbook/vars.js';
 import type { Task } from '../playbook/types.js';
 import { modules } from '../modules/index.js';
 
@@ -35,7 +35,13 @@ export function prepareTask(task: Task, scope: Vars, broken: Map<string, Templat
   try {
     // Task vars (and role parameters) may refer to the scope and to each other, in order.
     const vars: Vars = { ...scope };
-    for (const [k, v] of Object.entries(task.vars)) vars[k] = renderValue(v, vars);
+    for (const [k, v] of Object.entries(task.vars)) {
+      try {
+        vars[k] = renderValue(v, vars);
+      } catch (e) {
+        throw e instanceof TemplateError && !(e instanceof VariableError) ? new VariableError(k, 'task', e) : e;
+      }
+    }
     stage = 'loop';
     const loopItems = task.loop === undefined ? [undefined] : asItems(renderValue(task.loop, vars));
     const invocations: Invocation[] = [];
@@ -85,6 +91,7 @@ function renderArgs(value: unknown, vars: Vars, path: PathSegment[]): unknown {
 /** Where a task's part is written, for errors about it (the task itself when the part came from a role or block). */
 export function stageLoc(task: Task, stage: PrepareStage, error?: Error): SourceLocation {
   if (stage === 'args' && error instanceof ArgError) return argLoc(task, error.path);
+  if (error instanceof VariableError && error.origin === 'task' && task.varLocs[error.variable]) return task.varLocs[error.variable]!;
   const k = task.keyLocs;
   const at = stage === 'args' ? k.module : stage === 'loop' ? (k.loop ?? k.with_items) : k[stage];
   return at ?? task.loc;

@@ -1,6 +1,7 @@
 import { ConfigError, formatLocation, type ConfigIssue, type SourceLocation } from '../errors.js';
 import type { Play } from '../playbook/types.js';
-import { evalCondition, renderString, TemplateError } from '../playbook/template.js';
+import { evalCondition, renderString, sandboxReach, TemplateError } from '../playbook/template.js';
+import { VariableError } from '../playbook/vars.js';
 import type { HostFacts, ModuleContext } from '../types.js';
 import { FACT_NAMES } from './facts.js';
 import { argLoc, checkParams, normalizeParams, parseField, prepareTask, stageLoc, type Invocation } from './invocation.js';
@@ -50,12 +51,23 @@ export function precheckIssues(opts: PrecheckOptions): ConfigIssue[] {
     const tasks = selectTasks(play.tasks, opts.tags, opts.skipTags);
     for (const host of hosts) {
       const { vars, broken } = scopeFor({ ...opts, check: true }, play, host, {});
+      const where = (e: Error, fallback: SourceLocation) => (e instanceof VariableError && e.origin === 'scope' ? scopeVarLoc(opts, play, host, e.variable) : undefined) ?? fallback;
+      // A variable no task uses is not an error (Ansible renders lazily), unless its template can never work:
+      // it reaches past the sandbox, or it does not parse.
+      for (const [name, e] of broken) {
+        const reach = sandboxReach(e.template);
+        if (reach) add({ ...where(e, play.loc), message: `variable "${name}": the template reaches for "${reach}", which templates cannot access` }, host);
+        else if (!e.undefinedNames.length && /template error/.test(e.message) && !/no (filter|test) named/.test(e.message)) add({ ...where(e, play.loc), message: e.message }, host);
+      }
+      const reported = new Set(broken.keys());
       // A templated secret (`db_password: "{{ vault_pw }}"`) is known once rendered: before any issue quotes it.
       secrets.addFromScope(vars);
       for (const task of [...tasks, ...play.handlers]) {
         const prep = prepareTask(task, vars, broken);
         if (prep.kind === 'error') {
-          if (!laterOnly(prep.error)) add({ ...stageLoc(task, prep.stage, prep.error), message: prep.error.message }, host);
+          const e = prep.error;
+          if (e instanceof VariableError && e.origin === 'scope' && reported.has(e.variable) && sandboxReach(e.template)) continue;
+          if (!laterOnly(e)) add({ ...where(e, stageLoc(task, prep.stage, e)), message: e.message }, host);
           continue;
         }
         if (prep.kind !== 'run') continue;
@@ -89,6 +101,17 @@ export function precheckIssues(opts: PrecheckOptions): ConfigIssue[] {
 export function precheck(opts: PrecheckOptions): void {
   const issues = precheckIssues(opts);
   if (issues.length) throw new ConfigError(issues);
+}
+
+/**
+ * Where a play-level variable is written: the layer that wins (extra vars, then role vars, play vars, the
+ * inventory), as scopeFor stacks them. Role vars and defaults have no recorded position: the task says.
+ */
+function scopeVarLoc(opts: PrecheckOptions, play: Play, host: string, name: string): SourceLocation | undefined {
+  if (opts.extraVars && name in opts.extraVars) return { file: '--extra-vars', field: name };
+  if (name in play.roleVars) return undefined;
+  if (name in play.vars) return play.varLocs[name];
+  return opts.inventory.varLocation?.(host, name);
 }
 
 /** `result.stdout` -> `result`: what is undefined is the variable, whatever was asked of it. */

@@ -1,5 +1,5 @@
 import type { Connection, ExecOptions, HostFacts, Vars } from '../types.js';
-import { UnreachableError } from '../errors.js';
+import { UnreachableError, type SourceLocation } from '../errors.js';
 import type { Playbook, Play, Task } from '../playbook/types.js';
 import { resolveScope } from '../playbook/vars.js';
 import { emptyStats, type EventSink, type HostStats, type Recap } from './events.js';
@@ -15,6 +15,8 @@ export interface InventoryView {
   groups(): Record<string, string[]>;
   groupNames(host: string): string[];
   resolve(pattern: string): { hosts: string[]; warnings: string[] };
+  /** Where the value a host sees for `name` is written, when it comes from a file. */
+  varLocation?(host: string, name: string): SourceLocation | undefined;
 }
 
 export interface RunOptions {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, displayPath, type ConfigIssue } from '../errors.js';
+import { ConfigError, displayPath, type ConfigIssue, type SourceLocation } from '../errors.js';
 import type { Vars } from '../types.js';
 import { formatPath, issueAt, loadYaml, type PathSegment, type SourceDoc } from '../config/source.js';
 import { validate } from '../config/validate.js';
@@ -16,7 +16,10 @@ interface Inherited {
   tags: string[];
   when: unknown[];
   vars: Vars;
+  /** Where each of `vars` is written (role parameters in the play). */
+  varLocs?: Record<string, SourceLocation>;
   become?: boolean;
+  becomeUser?: string;
   /** `no_log` of the play, role or import_tasks: hides every task below it. */
   noLog?: boolean;
 }
@@ -74,10 +77,13 @@ function loadPlay(
 ): Play {
   const hosts = Array.isArray(raw.hosts) ? raw.hosts.join(':') : String(raw.hosts);
   const vars: Vars = {};
+  const varLocs: Record<string, SourceLocation> = {};
   for (const [j, f] of ((raw.vars_files as string[] | undefined) ?? []).entries()) {
-    Object.assign(vars, loadVarsFile(resolveFrom(dir, f), doc, [...path, 'vars_files', j], issues));
+    const loaded = loadVarsFile(resolveFrom(dir, f), doc, [...path, 'vars_files', j], issues, false, varLocs);
+    Object.assign(vars, loaded);
   }
   Object.assign(vars, (raw.vars as Vars | undefined) ?? {});
+  Object.assign(varLocs, locsOf(doc, [...path, 'vars'], Object.keys((raw.vars as Vars | undefined) ?? {})));
   const playTags = list(raw.tags);
   const base: Inherited = { tags: playTags, when: [], vars: {}, noLog: raw.no_log === true };
   const roleDefaults: Vars = {};
@@ -95,12 +101,18 @@ function loadPlay(
       issues.push(issueAt(doc, [...path, 'roles', j], `role "${name}" not found (looked in: ${rolesPath.join(', ')})`));
       continue;
     }
-    const { role: _r, vars: rv, when, tags, become, no_log: noLog, ...params } = r;
+    const { role: _r, vars: rv, when, tags, become, become_user: becomeUser, no_log: noLog, ...params } = r;
+    const roleAt = [...path, 'roles', j];
     const inherited: Inherited = {
       tags: [...playTags, ...list(tags)],
       when: when === undefined ? [] : Array.isArray(when) ? when : [when],
       vars: { ...params, ...((rv as Vars | undefined) ?? {}) },
+      varLocs: {
+        ...locsOf(doc, roleAt, Object.keys(params)),
+        ...locsOf(doc, [...roleAt, 'vars'], Object.keys((rv as Vars | undefined) ?? {})),
+      },
       become: become as boolean | undefined,
+      becomeUser: becomeUser as string | undefined,
       noLog: typeof noLog === 'boolean' ? noLog : base.noLog,
     };
     Object.assign(roleDefaults, loadVarsFile(mainFile(roleDir, 'defaults'), doc, [...path, 'roles', j], issues, true));
@@ -118,6 +130,7 @@ function loadPlay(
     name: typeof raw.name === 'string' ? raw.name : hosts,
     hosts,
     vars,
+    varLocs,
     roleDefaults,
     roleVars,
     become: raw.become as boolean | undefined,
@@ -198,7 +211,17 @@ function loadTaskFile(file: string | null, ctx: TaskCtx, issues: ConfigIssue[], 
   return parseTaskList(doc.data, doc, [], ctx, issues);
 }
 
-function loadVarsFile(file: string | null, from: SourceDoc, at: PathSegment[], issues: ConfigIssue[], optional = false): Vars {
+/** Where each of `keys` is written under `at`: errors about a variable point at its definition. */
+function locsOf(doc: SourceDoc, at: PathSegment[], keys: string[]): Record<string, SourceLocation> {
+  const out: Record<string, SourceLocation> = {};
+  for (const k of keys) {
+    const { line, col } = doc.locate([...at, k]);
+    out[k] = { file: doc.file, line, col, field: formatPath([...at, k]) };
+  }
+  return out;
+}
+
+function loadVarsFile(file: string | null, from: SourceDoc, at: PathSegment[], issues: ConfigIssue[], optional = false, locs?: Record<string, SourceLocation>): Vars {
   if (!file || (optional && !existsSync(file))) return {};
   if (!existsSync(file)) {
     issues.push(issueAt(from, at, `vars file not found: ${file}`));
@@ -210,6 +233,7 @@ function loadVarsFile(file: string | null, from: SourceDoc, at: PathSegment[], i
     issues.push(issueAt(doc, [], 'a vars file must be a mapping of variable names to values'));
     return {};
   }
+  if (locs) Object.assign(locs, locsOf(doc, [], Object.keys(doc.data)));
   return doc.data as Vars;
 }
 

@@ -99,7 +99,7 @@ export function parseTask(
   raw: Record<string, unknown>,
   doc: SourceDoc,
   path: PathSegment[],
-  ctx: { baseDir: string; role?: string; inherited?: { tags: string[]; when: unknown[]; vars: Vars; become?: boolean; becomeUser?: string; noLog?: boolean } },
+  ctx: { baseDir: string; role?: string; inherited?: { tags: string[]; when: unknown[]; vars: Vars; varLocs?: Record<string, SourceLocation>; become?: boolean; becomeUser?: string; noLog?: boolean } },
   issues: ConfigIssue[],
 ): Task | null {
   const unsupported = Object.keys(raw).filter((k) => ANSIBLE_ONLY_KEYWORDS.has(k));
@@ -187,8 +187,19 @@ export function parseTask(
     role: ctx.role,
     loc: { file: doc.file, line, col, field: undefined },
     keyLocs,
+    varLocs: { ...(inh?.varLocs ?? {}), ...varLocsOf(doc, [...path, 'vars'], raw.vars) },
     argsAt: { doc, path: [...path, key] },
   };
+}
+
+function varLocsOf(doc: SourceDoc, at: PathSegment[], vars: unknown): Record<string, SourceLocation> {
+  if (!vars || typeof vars !== 'object') return {};
+  const out: Record<string, SourceLocation> = {};
+  for (const k of Object.keys(vars)) {
+    const { line, col } = doc.locate([...at, k]);
+    out[k] = { file: doc.file, line, col, field: formatPath([...at, k]) };
+  }
+  return out;
 }
 
 function summariseArgs(args: unknown): string {

@@ -228,3 +228,19 @@ function place(template: string, pos: number): { text: string; line?: number; co
   const text = template.split('\n')[line - 1]!;
   return { text: `line ${line}, col ${col}: ${JSON.stringify(text.length > 160 ? `${text.slice(0, 157)}...` : text)}`, line, col };
 }
+
+/** Names a template may never reach: what every known escape from a template engine goes through. */
+const REACH = /(?:\.\s*|\[\s*['"])(__[A-Za-z0-9_]*|constructor|prototype|mro|toString|valueOf)\b/;
+
+/**
+ * The forbidden name a template reaches for (`x.__class__`, `range.constructor`, `d['__proto__']`), if any.
+ * The sandbox makes such a name undefined, so nothing runs; this tells the operator, before any connection,
+ * that a value tries, even where no task uses it.
+ */
+export function sandboxReach(template: string): string | undefined {
+  for (const m of template.matchAll(/\{\{(.*?)\}\}|\{%(.*?)%\}/gs)) {
+    const hit = REACH.exec(m[1] ?? m[2] ?? '');
+    if (hit) return hit[1];
+  }
+  return undefined;
+}

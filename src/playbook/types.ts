@@ -29,6 +29,8 @@ export interface Task {
   loc: SourceLocation;
   /** Where each task keyword is written (`when`, `loop`, `notify`, the module...): errors point there. */
   keyLocs: Record<string, SourceLocation>;
+  /** Where each task variable (or role parameter) is written. */
+  varLocs: Record<string, SourceLocation>;
   /** The document and path of the module's arguments, so a rendered parameter's problem points at where it is written. */
   argsAt: { doc: SourceDoc; path: PathSegment[] };
 }
@@ -37,6 +39,8 @@ export interface Play {
   name: string;
   hosts: string;
   vars: Vars;
+  /** Where each play variable is written (`vars:` or a vars_files file). */
+  varLocs: Record<string, SourceLocation>;
   roleDefaults: Vars;
   roleVars: Vars;
   become?: boolean;

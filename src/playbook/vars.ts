@@ -61,9 +61,24 @@ export function resolveScope(layers: Vars[], fixed: Vars = {}): { vars: Vars; br
   }
   for (const k of pending.keys()) {
     const e = broken.get(k);
-    if (e) broken.set(k, new TemplateError(`variable "${k}": ${e.message}`, e.template, e.undefinedNames));
+    if (e) broken.set(k, new VariableError(k, 'scope', e));
   }
   return { vars, broken };
+}
+
+/**
+ * A variable whose own template failed: it knows its name, so the error can be shown where the variable is
+ * written (a play's vars, group_vars, a role parameter), not only at the task that happened to use it.
+ */
+export class VariableError extends TemplateError {
+  constructor(
+    readonly variable: string,
+    /** `scope`: play, inventory or extra vars; `task`: a task's vars or a role parameter. */
+    readonly origin: 'scope' | 'task',
+    cause: TemplateError,
+  ) {
+    super(`variable "${variable}": ${cause.message}`, cause.template, cause.undefinedNames, cause.line, cause.col);
+  }
 }
 
 /** Explain an undefined-variable error by the variable's own failure when it has one. */
