@@ -1,4 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, collectIssues, sortIssues, type ConfigIssue } from '../errors.js';
 import { readPlaybook } from '../playbook/load.js';
 import type { Playbook } from '../playbook/types.js';
@@ -74,6 +76,7 @@ export function loadRunInputs(playbookFile: string, flags: RunFlags): RunInputs 
       }
     }
   }
+  if (opened && inventoryOk && playbook) issues.push(...keyFileIssues(opened, playbook, flags.limit));
   // Without the extra vars every variable they define would be reported undefined: noise, not news.
   if (opened && inventoryOk && playbook && parsedExtra) {
     for (const i of precheckIssues({ inventory: opened.view, playbook, extraVars, limit: flags.limit, tags, skipTags })) issues.push(i);
@@ -171,6 +174,33 @@ function lvsStateIssues(opened: OpenedInventory, extraVars: Vars): ConfigIssue[]
   for (const h of opened.view.hosts()) {
     const v = opened.view.hostVars(h).lvs_state;
     if (!ok(v)) out.push({ ...(varLocation(opened.inv, h, 'lvs_state') ?? { file: opened.inv.sources[0] ?? 'inventory' }), message: `${message(v)} (host ${h})` });
+  }
+  return out;
+}
+
+/** A key file the inventory names for a host this run targets must exist: seen here rather than as a failed login. */
+function keyFileIssues(opened: OpenedInventory, playbook: Playbook, limit: string | undefined): ConfigIssue[] {
+  // A pattern that cannot be resolved is reported on its own; it targets nothing here.
+  const resolve = (p: string) => {
+    try {
+      return opened.view.resolve(p).hosts;
+    } catch {
+      return [];
+    }
+  };
+  const allowed = limit ? new Set(resolve(limit)) : undefined;
+  const hosts = new Set(playbook.plays.flatMap((p) => resolve(p.hosts)).filter((h) => !allowed || allowed.has(h)));
+  const out: ConfigIssue[] = [];
+  for (const h of hosts) {
+    const v = opened.view.hostVars(h);
+    for (const name of ['ansible_ssh_private_key_file', 'ansible_private_key_file']) {
+      const file = v[name];
+      if (typeof file !== 'string' || !file || file.includes('{{')) continue;
+      const path = file.startsWith('~/') ? join(homedir(), file.slice(2)) : file;
+      const st = statSync(path, { throwIfNoEntry: false });
+      if (st?.isFile()) continue;
+      out.push({ ...(opened.view.varLocation?.(h, name) ?? { file: opened.inv.sources[0] ?? 'inventory', field: `${h}.${name}` }), message: `key file ${JSON.stringify(file)} ${st ? 'is not a file' : 'not found'} (host ${h})` });
+    }
   }
   return out;
 }

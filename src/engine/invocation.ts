@@ -48,7 +48,7 @@ export function prepareTask(task: Task, scope: Vars, broken: Map<string, Templat
     for (const item of loopItems) {
       const iv = task.loop === undefined ? vars : { ...vars, [task.loopVar]: item };
       stage = 'when';
-      if (task.when !== undefined && !evalCondition(task.when, iv)) continue;
+      if (task.when !== undefined && !conditionsHold(task.when, iv)) continue;
       stage = 'args';
       const params = (renderArgs(task.args, iv, []) ?? {}) as Record<string, unknown>;
       invocations.push({
@@ -74,6 +74,26 @@ export class ArgError extends TemplateError {
   }
 }
 
+/** One condition of a `when:` list failed to render: it knows which, so the error points at that line. */
+export class ConditionError extends TemplateError {
+  constructor(e: TemplateError, readonly index: number) {
+    super(e.message, e.template, e.undefinedNames, e.line, e.col);
+  }
+}
+
+/** evalCondition, one condition at a time (all must hold, in order, as Ansible evaluates them). */
+function conditionsHold(when: unknown, vars: Vars): boolean {
+  const list = Array.isArray(when) ? when : [when];
+  for (const [i, c] of list.entries()) {
+    try {
+      if (!evalCondition(c, vars)) return false;
+    } catch (e) {
+      throw e instanceof TemplateError && list.length > 1 ? new ConditionError(e, i) : e;
+    }
+  }
+  return true;
+}
+
 /** renderValue, leaf by leaf, so that a failure names the argument whose template failed. */
 function renderArgs(value: unknown, vars: Vars, path: PathSegment[]): unknown {
   if (Array.isArray(value)) return value.map((v, i) => renderArgs(v, vars, [...path, i])).filter((v) => v !== OMIT);
@@ -92,6 +112,16 @@ function renderArgs(value: unknown, vars: Vars, path: PathSegment[]): unknown {
 export function stageLoc(task: Task, stage: PrepareStage, error?: Error): SourceLocation {
   if (stage === 'args' && error instanceof ArgError) return argLoc(task, error.path);
   if (error instanceof VariableError && error.origin === 'task' && task.varLocs[error.variable]) return task.varLocs[error.variable]!;
+  if (stage === 'when' && error instanceof ConditionError) {
+    // Conditions inherited from a role or an include come first; the task's own are written under `when:`.
+    const own = error.index - task.whenInherited;
+    if (own >= 0 && task.keyLocs.when) {
+      const { doc, path } = task.argsAt;
+      const at = [...path.slice(0, -1), 'when', own];
+      const { line, col } = doc.locate(at);
+      return { file: doc.file, line, col, field: formatPath(at) };
+    }
+  }
   const k = task.keyLocs;
   const at = stage === 'args' ? k.module : stage === 'loop' ? (k.loop ?? k.with_items) : k[stage];
   return at ?? task.loc;
@@ -108,7 +138,8 @@ export function checkParams(inv: Invocation): ConfigIssue[] {
   // The module's own checks (grammar of the file or command each value goes into); a field the schema already
   // refused is not reported twice.
   const own = (inv.module.check?.(inv.params) ?? [])
-    .map((c) => issueAt(at, [...path, ...parseField(c.field)], c.message))
+    // A free-form string (`command: echo hi`) is written as the module's value itself.
+    .map((c) => issueAt(at, [...path, ...parseField(c.field).filter((seg, i) => !(i === 0 && seg === 'free_form'))], c.message))
     .filter((c) => !schema.some((i) => i.field === c.field || c.field!.startsWith(`${i.field}.`) || c.field!.startsWith(`${i.field}[`)));
   return [...schema, ...own].map((i) => ({
     ...i,

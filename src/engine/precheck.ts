@@ -63,6 +63,9 @@ export function precheckIssues(opts: PrecheckOptions): ConfigIssue[] {
       // A templated secret (`db_password: "{{ vault_pw }}"`) is known once rendered: before any issue quotes it.
       secrets.addFromScope(vars);
       for (const task of [...tasks, ...play.handlers]) {
+        // Names render leniently (as Ansible shows them), but one that reaches past the sandbox is refused.
+        const nameReach = sandboxReach(task.name);
+        if (nameReach) add({ ...(task.keyLocs.name ?? task.loc), message: `the task name reaches for "${nameReach}", which templates cannot access` }, host);
         const prep = prepareTask(task, vars, broken);
         if (prep.kind === 'error') {
           const e = prep.error;

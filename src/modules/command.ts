@@ -99,7 +99,20 @@ export const command = defineModule<CommandParams, CommandState>({
     },
     anyOf: [{ required: ['free_form'] }, { required: ['cmd'] }, { required: ['argv'] }],
   },
-  check: guardChecks,
+  // The command line is split into words here, not by a shell: an open quote can be seen before connecting.
+  check: (p) => {
+    const issues = guardChecks(p);
+    const text = p.argv ? undefined : (p.cmd ?? p.free_form);
+    const field = p.cmd !== undefined ? 'cmd' : 'free_form';
+    if (typeof text === 'string') {
+      try {
+        if (!splitWords(text).length) issues.push({ field, message: 'nothing to run' });
+      } catch (e) {
+        issues.push({ field, message: (e as Error).message });
+      }
+    }
+    return issues;
+  },
   read: readGuards,
   plan: (p, cur, ctx) => planRun(p, cur, ctx, commandLine),
   registerResult: commandResult,

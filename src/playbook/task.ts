@@ -169,6 +169,7 @@ export function parseTask(
     module,
     args,
     when: when.length ? when : undefined,
+    whenInherited: inh?.when.length ?? 0,
     loop,
     loopVar: control.loop_var ?? 'item',
     register: raw.register as string | undefined,

@@ -9,6 +9,8 @@ export interface Task {
   module: string;
   args: unknown;
   when?: unknown;
+  /** How many of `when`'s conditions came from a role or an include (they come first). */
+  whenInherited: number;
   loop?: unknown;
   loopVar: string;
   register?: string;
