@@ -12,6 +12,7 @@ import { closest } from '../playbook/task.js';
 import type { Vars } from '../types.js';
 import { checkInventoryExists, defaultInventory, parseExtraVars, splitList } from './common.js';
 import { readOpenInventory, type OpenedInventory } from './inventory-view.js';
+import { CLUSTER_VIEW_NAMES } from '../lvs/model/index.js';
 
 /** The command-line options every run takes, as commander hands them over (strings, unchecked). */
 export interface RunFlags {
@@ -78,8 +79,15 @@ export function loadRunInputs(playbookFile: string, flags: RunFlags): RunInputs 
   }
   if (opened && inventoryOk && playbook) issues.push(...keyFileIssues(opened, playbook, flags.limit));
   // Without the extra vars every variable they define would be reported undefined: noise, not news.
-  if (opened && inventoryOk && playbook && parsedExtra) {
-    for (const i of precheckIssues({ inventory: opened.view, playbook, extraVars, limit: flags.limit, tags, skipTags })) issues.push(i);
+  // With a broken cluster model the tasks are still checked, but the names the model would have given every
+  // host (lvs_director, ...) are not reported undefined: that is the model's problem, reported above.
+  const modelFailed = Boolean(opened?.clusterFile && !opened.cluster);
+  // A broken inventory is a different set of hosts and variables: checking tasks against it is noise (and, for
+  // a generated inventory of thousands of hosts, slow).
+  if (opened && !opened.inventoryFailed && playbook && parsedExtra) {
+    const runtimeNames = modelFailed ? CLUSTER_VIEW_NAMES : [];
+    const fallbackHosts = modelFailed ? opened.view.hosts() : undefined;
+    for (const i of precheckIssues({ inventory: opened.view, playbook, extraVars, limit: inventoryOk ? flags.limit : undefined, tags, skipTags, runtimeNames, fallbackHosts })) issues.push(i);
   }
   if (issues.length) throw new ConfigError(sortIssues(issues).map((i) => ({ ...i, message: redactor.text(i.message) })));
   return {

@@ -26,6 +26,8 @@ export interface OpenedInventory {
   cluster?: ClusterModel;
   clusterFile?: string;
   warnings: string[];
+  /** The inventory itself had problems (only then is the cluster model checked against its schema alone). */
+  inventoryFailed?: boolean;
 }
 
 /**
@@ -70,7 +72,7 @@ export function readOpenInventory(paths: string[], issues: ConfigIssue[], opts: 
       const doc = loadYaml(clusterFile);
       issues.push(...validate(clusterSchema, doc.data, doc));
     });
-    return { inv, view: viewOf(inv, varsOf), clusterFile, warnings: [...inv.warnings] };
+    return { inv, view: viewOf(inv, varsOf), clusterFile, warnings: [...inv.warnings], inventoryFailed: true };
   }
   let cluster: ClusterModel | undefined;
   if (clusterFile) {

@@ -112,6 +112,11 @@ function locateIn(doc: Document, lc: LineCounter, path: PathSegment[], atKey = f
   return lc.linePos(offset);
 }
 
+/** `services[0].vip` -> ['services', 0, 'vip']. */
+export function parseField(field: string): PathSegment[] {
+  return [...field.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
+}
+
 /** Turn a path into the dotted form shown to operators: `tasks[2].sysctl.value`. */
 export function formatPath(path: PathSegment[]): string {
   return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');

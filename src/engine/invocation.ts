@@ -1,7 +1,8 @@
 import type { ConfigIssue, SourceLocation } from '../errors.js';
 import type { Module, ModuleContext, Vars } from '../types.js';
 import { validate } from '../config/validate.js';
-import { formatPath, issueAt, type PathSegment, type SourceDoc } from '../config/source.js';
+import { formatPath, issueAt, parseField, type PathSegment, type SourceDoc } from '../config/source.js';
+export { parseField };
 import { evalCondition, OMIT, renderValue, TemplateError } from '../playbook/template.js';
 import { explain, VariableError } from '../playbook/vars.js';
 import type { Task } from '../playbook/types.js';
@@ -154,10 +155,6 @@ export function argLoc(task: Task, path: PathSegment[]): SourceLocation {
   return { file: doc.file, line, col, field: formatPath([...base, ...path]) };
 }
 
-/** `services[0].vip` -> ['services', 0, 'vip']. */
-export function parseField(field: string): PathSegment[] {
-  return [...field.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
-}
 
 export function normalizeParams(inv: Invocation, ctx: ModuleContext): Record<string, unknown> {
   return inv.module?.normalize ? (inv.module.normalize(inv.params, ctx) as Record<string, unknown>) : inv.params;

@@ -8,7 +8,12 @@ import { argLoc, checkParams, normalizeParams, parseField, prepareTask, stageLoc
 import { Redactor } from './redact.js';
 import { playHosts, scopeFor, selectTasks, type RunOptions } from './run.js';
 
-export type PrecheckOptions = Pick<RunOptions, 'inventory' | 'playbook' | 'extraVars' | 'limit' | 'tags' | 'skipTags'>;
+export type PrecheckOptions = Pick<RunOptions, 'inventory' | 'playbook' | 'extraVars' | 'limit' | 'tags' | 'skipTags'> & {
+  /** Names to treat as known only at run time besides facts and registered results. */
+  runtimeNames?: readonly string[];
+  /** Hosts to check a play against when its pattern matches none (groups a broken cluster model would add). */
+  fallbackHosts?: string[];
+};
 
 /** Facts are read from the host: a module that needs them to prepare its parameters can only be checked then. */
 class NeedsFacts extends Error {}
@@ -37,7 +42,7 @@ export function precheckIssues(opts: PrecheckOptions): ConfigIssue[] {
   const secrets = new Redactor();
   const registered = opts.playbook.plays.flatMap((p) => [...p.tasks, ...p.handlers].flatMap((t) => (t.register ? [t.register] : [])));
   for (const play of opts.playbook.plays) {
-    const runtime = new Set([...registered, ...setFactNames(play), ...(play.gatherFacts ? [...FACT_NAMES, 'ansible_facts'] : [])]);
+    const runtime = new Set([...registered, ...setFactNames(play), ...(opts.runtimeNames ?? []), ...(play.gatherFacts ? [...FACT_NAMES, 'ansible_facts'] : [])]);
     const laterOnly = (e: Error) => {
       const names = (e as { undefinedNames?: string[] }).undefinedNames ?? [];
       return e instanceof NeedsFacts || (e instanceof TemplateError && names.length > 0 && names.every((n) => runtime.has(rootName(n))));
@@ -48,6 +53,7 @@ export function precheckIssues(opts: PrecheckOptions): ConfigIssue[] {
     } catch {
       continue; // an unparseable `hosts:` is reported where it is written, by the caller
     }
+    if (!hosts.length && opts.fallbackHosts) hosts = opts.fallbackHosts;
     const tasks = selectTasks(play.tasks, opts.tags, opts.skipTags);
     for (const host of hosts) {
       const { vars, broken } = scopeFor({ ...opts, check: true }, play, host, {});

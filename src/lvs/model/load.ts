@@ -3,7 +3,7 @@
  * checks; any error stops here with the full list, before a single connection is made.
  */
 import { ConfigError, type ConfigIssue } from '../../errors.js';
-import { issueAt, loadYaml, parseYaml, type PathSegment, type SourceDoc } from '../../config/source.js';
+import { issueAt, parseField, loadYaml, parseYaml, type PathSegment, type SourceDoc } from '../../config/source.js';
 import type { SourceLocation } from '../../errors.js';
 import { interfaceName } from '../../grammar/ifname.js';
 import { validate } from '../../config/validate.js';
@@ -72,15 +72,65 @@ export function clusterFromDoc(doc: SourceDoc, inv: InventoryView): ClusterModel
   const schemaIssues = data !== null && typeof data === 'object' && !Array.isArray(data)
     ? validate(clusterSchema, data, doc)
     : [{ file: doc.file, line: 1, col: 1, message: `${data === null ? 'is empty' : `is a ${Array.isArray(data) ? 'list' : typeof data}`}: cluster.yml is a mapping with one key, lvs: (directors, virtual_services, ...)` }];
-  if (schemaIssues.length) throw new ConfigError(sortIssues([...errors, ...schemaIssues]));
-  const model = buildModel(doc.data as RawCluster, doc.file, lans, new Set(inv.hosts), r);
-  checkWords(doc.data as RawCluster, model.manager === 'keepalived' || model.vrrp_instances.length > 0, r);
+  // With schema problems, the model's own checks still run on what is sound (the broken fields and entries
+  // left out), so that five mistakes are five errors in one list, not three now and two after a fix.
+  const raw = schemaIssues.length ? withoutBroken(data, schemaIssues) : data;
+  if (!raw) throw new ConfigError(sortIssues([...errors, ...schemaIssues]));
+  const before = errors.length;
+  const model = buildModel(raw as RawCluster, doc.file, lans, new Set(inv.hosts), r);
+  checkWords(raw as RawCluster, model.manager === 'keepalived' || model.vrrp_instances.length > 0, r);
   // Realservers whose reference did not resolve are left out of the model, so the cross-host checks below
   // still run (every problem is reported at once) without repeating that one in other words.
   checkCluster(model, lans, r);
+  if (schemaIssues.length) {
+    // Only what the model says about fields that were sound: nothing about a removed field, its entry or what
+    // is inside it (a MISC_CHECK whose misc_path was removed is not also "missing misc_path").
+    const fields = schemaIssues.map((i) => i.field ?? '');
+    const related = (a: string, b: string) => a === b || b.startsWith(`${a}.`) || b.startsWith(`${a}[`) || a.startsWith(`${b}.`) || a.startsWith(`${b}[`);
+    const extra = errors.splice(before).filter((i) => i.field !== undefined && !fields.some((f) => related(i.field!, f)));
+    throw new ConfigError(sortIssues([...errors, ...schemaIssues, ...extra]));
+  }
   if (errors.length) throw new ConfigError(sortIssues(errors));
   model.warnings = sortIssues(warnings);
   return model;
+}
+
+/**
+ * The document with every field a schema problem is about removed (a broken list entry removed whole when
+ * removing the field leaves it incomplete), or undefined when what is left is still not a valid model.
+ */
+function withoutBroken(data: unknown, issues: ConfigIssue[]): unknown {
+  let copy = structuredClone(data);
+  let current = issues;
+  for (let round = 0; round < 8 && current.length; round++) {
+    for (const i of current) {
+      const path = i.field ? parseField(i.field) : [];
+      if (!path.length || !removeAt(copy, path)) return undefined;
+    }
+    copy = compact(copy);
+    current = validate(clusterSchema, copy, { file: '', data: copy, locate: () => ({ line: 0, col: 0 }) });
+  }
+  return current.length ? undefined : copy;
+  function removeAt(root: unknown, path: PathSegment[]): boolean {
+    // A missing required field is reported at its parent: then the parent goes (an entry of a list), and
+    // the root itself never does.
+    let node = root as Record<string | number, unknown>;
+    for (const seg of path.slice(0, -1)) {
+      node = node?.[seg] as Record<string | number, unknown>;
+      if (node === null || typeof node !== 'object') return true; // already removed with its parent
+    }
+    const last = path[path.length - 1]!;
+    if (Array.isArray(node) && typeof last === 'number') node.splice(last, 1, undefined as never);
+    else delete node[last];
+    return path.length > 1;
+  }
+}
+
+/** Removed list entries were left as holes so the other paths stay right: now close them. */
+function compact(v: unknown): unknown {
+  if (Array.isArray(v)) return v.filter((x) => x !== undefined).map(compact);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, compact(x)]));
+  return v;
 }
 
 /** Two hosts with the same LAN address would both answer ARP for it: reported at the second one. */

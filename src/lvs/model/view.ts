@@ -20,6 +20,9 @@ export interface SysctlSpec {
 
 const hostPrefix = (a: string) => (a.includes(':') ? '/128' : '/32');
 
+/** The variables hostView gives every host. */
+export const CLUSTER_VIEW_NAMES = ['lvs_is_director', 'lvs_is_realserver', 'lvs_manager', 'lvs_director', 'lvs_realserver'] as const;
+
 export function hostView(model: ClusterModel, host: string): Record<string, unknown> {
   const isDirector = model.directors.includes(host);
   const rs = realserverView(model, host);
