@@ -143,6 +143,9 @@ export function renderValue(value: unknown, vars: Vars): unknown {
     try {
       const v = ev(c.single, scopeOf(vars));
       assertData(v, c.single.pos);
+      // Text keeps the blanks written around the expression (`content: "{{ line }}\n"` ends in a newline);
+      // only a non-text value (a list, a number) is taken native, as Ansible does.
+      if (typeof v === 'string' && value !== value.trim()) return renderString(value, vars);
       return v;
     } catch (e) {
       throw wrap(e, value, 0);

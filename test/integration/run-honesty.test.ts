@@ -108,7 +108,7 @@ describe('a run after connecting tells the truth', () => {
     );
     const r = await lvsible(['plan', '-i', 'hosts.yml', 'site.yml'], dir);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/site\.yml:4:\d+ \(\[0\]\.tasks\[0\]\.copy\): .*ansible_os_family/);
+    expect(r.stderr).toMatch(/site\.yml:4:\d+ \(\[0\]\.tasks\[0\]\.copy\.content\): undefined variable "ansible_os_family"/);
     expect(r.stderr).toMatch(/no host was contacted/);
   });
 });

@@ -218,17 +218,19 @@ describe('secrets never appear in any output (real sshd host)', () => {
     expect(kv.out).toContain(`api_key=${MASK} stray`);
 
     const split = join(dir, 'split.yml');
-    // The password's own quote is unbalanced: the splitter refuses the first line and mangles the second.
-    writeFileSync(
-      split,
-      `- hosts: web\n  tasks:\n    - command: "echo {{ db_password }}"\n      ignore_errors: true\n    - command: "mysql -p{{ db_password }} 'unterminated"\n`,
-    );
-    fresh();
+    // The password's own quote is unbalanced: the splitter refuses the first line (before connecting, since
+    // the line is known once rendered for the host) and mangles the second, which then runs.
+    writeFileSync(split, `- hosts: web\n  tasks:\n    - command: "echo {{ db_password }}"\n`);
     const s = await lvsible(['apply', '-i', inv, split]);
     expect(s.code).toBe(1);
     expect(s.out).toMatch(/unterminated single quote in "echo \*{8}"/);
-    expect(s.out).toContain("run: mysql '-p******** unterminated'");
-    assertNoSecret(s.out, 'command splitting');
+    expect(s.out).toMatch(/no host was contacted/);
+    assertNoSecret(s.out, 'command splitting, refused before connecting');
+    writeFileSync(split, `- hosts: web\n  tasks:\n    - command: "mysql -p{{ db_password }} 'unterminated"\n      ignore_errors: true\n`);
+    fresh();
+    const m = await lvsible(['apply', '-i', inv, split]);
+    expect(m.out).toContain("run: mysql '-p******** unterminated'");
+    assertNoSecret(m.out, 'command splitting, mangled');
 
     // The rendered value of a templated secret, quoted by a load-time check (copy's missing source).
     const src = join(dir, 'src.yml');

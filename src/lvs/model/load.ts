@@ -74,7 +74,8 @@ export function clusterFromDoc(doc: SourceDoc, inv: InventoryView): ClusterModel
     : [{ file: doc.file, line: 1, col: 1, message: `${data === null ? 'is empty' : `is a ${Array.isArray(data) ? 'list' : typeof data}`}: cluster.yml is a mapping with one key, lvs: (directors, virtual_services, ...)` }];
   // With schema problems, the model's own checks still run on what is sound (the broken fields and entries
   // left out), so that five mistakes are five errors in one list, not three now and two after a fix.
-  const raw = schemaIssues.length ? withoutBroken(data, schemaIssues) : data;
+  // (Not when the inventory's lvs_interfaces are broken too: the checks would only repeat those in other words.)
+  const raw = schemaIssues.length && !errors.length ? withoutBroken(data, schemaIssues) : schemaIssues.length ? undefined : data;
   if (!raw) throw new ConfigError(sortIssues([...errors, ...schemaIssues]));
   const before = errors.length;
   const model = buildModel(raw as RawCluster, doc.file, lans, new Set(inv.hosts), r);
