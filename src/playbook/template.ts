@@ -45,13 +45,12 @@ interface Compiled {
 const cache = new Map<string, Compiled | JinjaError>();
 const CACHE_MAX = 5000;
 
-function compile(template: string, file: boolean): Compiled {
-  const key = (file ? 'f' : 'i') + template;
+/** Parse once per distinct text: a task renders the same templates on every host. A syntax error is cached too. */
+function cached(key: string, build: () => Compiled): Compiled {
   let c = cache.get(key);
   if (!c) {
     try {
-      const tokens = lex(template, { trimBlocks: true, lstripBlocks: false, literalBackslashesInOutput: !file });
-      c = { body: parse(tokens), single: singleExpr(tokens) };
+      c = build();
     } catch (e) {
       if (!(e instanceof JinjaError)) throw e;
       c = e;
@@ -61,6 +60,13 @@ function compile(template: string, file: boolean): Compiled {
   }
   if (c instanceof JinjaError) throw c;
   return c;
+}
+
+function compile(template: string, file: boolean): Compiled {
+  return cached((file ? 'f' : 'i') + template, () => {
+    const tokens = lex(template, { trimBlocks: true, lstripBlocks: false, literalBackslashesInOutput: !file });
+    return { body: parse(tokens), single: singleExpr(tokens) };
+  });
 }
 
 function singleExpr(tokens: Token[]): Expr | undefined {
@@ -77,25 +83,14 @@ function singleExpr(tokens: Token[]): Expr | undefined {
 
 /** A bare expression (`when:`, `that:`): Python escapes in its strings, as Ansible's `{% if %}` wrapper gives. */
 function compileExpr(expr: string): Expr {
-  const key = `e${expr}`;
-  let c = cache.get(key);
-  if (!c) {
-    try {
-      const tokens = lex(`{{${expr}}}`, { trimBlocks: true, lstripBlocks: false, literalBackslashesInOutput: false });
-      const inner = tokens.slice(1, -2);
-      if (tokens[0]?.k !== 'var_begin' || tokens[tokens.length - 2]?.k !== 'var_end' || inner.some((t) => t.k === 'var_end' || t.k === 'text')) {
-        throw new JinjaError('expected one expression', -1);
-      }
-      c = { body: [], single: parseExpr([...inner, { k: 'eof', v: '', pos: expr.length + 2 }]) };
-    } catch (e) {
-      if (!(e instanceof JinjaError)) throw e;
-      c = e;
+  return cached(`e${expr}`, () => {
+    const tokens = lex(`{{${expr}}}`, { trimBlocks: true, lstripBlocks: false, literalBackslashesInOutput: false });
+    const inner = tokens.slice(1, -2);
+    if (tokens[0]?.k !== 'var_begin' || tokens[tokens.length - 2]?.k !== 'var_end' || inner.some((t) => t.k === 'var_end' || t.k === 'text')) {
+      throw new JinjaError('expected one expression', -1);
     }
-    if (cache.size >= CACHE_MAX) cache.clear();
-    cache.set(key, c);
-  }
-  if (c instanceof JinjaError) throw c;
-  return c.single!;
+    return { body: [], single: parseExpr([...inner, { k: 'eof', v: '', pos: expr.length + 2 }]) };
+  }).single!;
 }
 
 const scopeOf = (vars: Vars) => new Scope(null, vars, { steps: 0 });

@@ -7,18 +7,7 @@ import { rewriteSysctlFile } from '../../src/modules/sysctl.js';
 import { restoreLine } from '../../src/lvs/ipvs/serialize.js';
 import type { VirtualService } from '../../src/lvs/ipvs/types.js';
 
-type Row = [string, string | null];
-function table(name: string, check: (v: string) => string | null, rows: Row[]): void {
-  describe(name, () => {
-    for (const [v, why] of rows) {
-      it(`${JSON.stringify(v)} -> ${why ?? 'accepted'}`, () => {
-        const r = check(v);
-        if (why === null) expect(r).toBeNull();
-        else expect(r).toContain(why);
-      });
-    }
-  });
-}
+import { table } from '../helpers/grammar-table.js';
 
 table('sysctlKey', sysctlKey, [
   ['net.ipv4.ip_forward', null],

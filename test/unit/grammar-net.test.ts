@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cidr, interfaceName, ipAddress, ipv4, ipv6, prefixLength } from '../../src/grammar/index.js';
 
-type Row = [string, string | null];
-function table(name: string, check: (v: string) => string | null, rows: Row[]): void {
-  describe(name, () => {
-    for (const [v, why] of rows) {
-      it(`${JSON.stringify(v)} -> ${why ?? 'accepted'}`, () => {
-        const r = check(v);
-        if (why === null) expect(r).toBeNull();
-        else expect(r).toContain(why);
-      });
-    }
-  });
-}
+import { table } from '../helpers/grammar-table.js';
 
 table('ipv4', ipv4, [
   ['192.0.2.1', null],

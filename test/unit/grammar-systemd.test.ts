@@ -8,19 +8,7 @@ import { addressUnit } from '../../src/modules/ip_address.js';
 import { routeUnit } from '../../src/modules/route.js';
 import { timeoutsUnitText } from '../../src/modules/ipvs.js';
 import { renderUnit } from '../../src/modules/netpersist.js';
-
-type Row = [string, string | null];
-function table(name: string, check: (v: string) => string | null, rows: Row[]): void {
-  describe(name, () => {
-    for (const [v, why] of rows) {
-      it(`${JSON.stringify(v)} -> ${why ?? 'accepted'}`, () => {
-        const r = check(v);
-        if (why === null) expect(r).toBeNull();
-        else expect(r).toContain(why);
-      });
-    }
-  });
-}
+import { table } from '../helpers/grammar-table.js';
 
 table('unitText (Description=)', unitText, [
   ['lvsible: address 10.0.0.1/32 on lo', null],
