@@ -23,6 +23,13 @@ const hostPrefix = (a: string) => (a.includes(':') ? '/128' : '/32');
 /** The variables hostView gives every host. */
 export const CLUSTER_VIEW_NAMES = ['lvs_is_director', 'lvs_is_realserver', 'lvs_manager', 'lvs_director', 'lvs_realserver'] as const;
 
+/**
+ * `net.ipv4.conf.DEV.KEY` in sysctl's dotted form: a VLAN device's own dots are written as `/`
+ * (`eth0.100` -> `net.ipv4.conf.eth0/100.rp_filter`), as sysctl.d(5) reads it; otherwise the kernel path
+ * would be `conf/eth0/100/`, which does not exist.
+ */
+export const confKey = (dev: string, key: string) => `net.ipv4.conf.${dev.replace(/\./g, '/')}.${key}`;
+
 export function hostView(model: ClusterModel, host: string): Record<string, unknown> {
   const isDirector = model.directors.includes(host);
   const rs = realserverView(model, host);
@@ -97,7 +104,7 @@ function realserverView(model: ClusterModel, host: string) {
   if (direct) {
     // Effective value = max(all, iface): `all` does the work, the interfaces are set too for readers.
     for (const d of ['all', ...[...devs].sort()]) {
-      sysctls.push({ name: `net.ipv4.conf.${d}.arp_ignore`, value: '1' }, { name: `net.ipv4.conf.${d}.arp_announce`, value: '2' });
+      sysctls.push({ name: confKey(d, 'arp_ignore'), value: '1' }, { name: confKey(d, 'arp_announce'), value: '2' });
     }
   }
   if (tun.size) {

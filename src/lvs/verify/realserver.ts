@@ -1,3 +1,4 @@
+import { sysctlPath } from '../../modules/sysctl.js';
 import type { Probe } from '../../types.js';
 import { quote } from '../../transport/quote.js';
 
@@ -28,7 +29,8 @@ export interface Finding {
   ok: boolean;
 }
 
-const procPath = (name: string) => `/proc/sys/${name.replace(/\./g, '/')}`;
+/** The same path the sysctl module writes (a VLAN device's dots stay dots there). */
+const procPath = (name: string) => `/proc/sys/${sysctlPath(name)}`;
 
 /** One probe: the addresses on every device, and each sysctl the model cares about. */
 export function realserverProbe(exp: RealserverExpectation): Probe<RealserverState> {
