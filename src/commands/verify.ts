@@ -12,7 +12,7 @@ import { compareRealserver, realserverProbe, type Finding, type RealserverExpect
 import { palette, wantsColor } from '../report/format.js';
 import { checkInventoryExists, LAB_INVENTORY } from './common.js';
 import { openInventory, type OpenedInventory } from './inventory-view.js';
-import { limitIssues } from './inputs.js';
+import { limitIssues } from './input-checks.js';
 
 interface DirectorReport {
   host: string;

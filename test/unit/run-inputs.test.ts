@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, formatLocation } from '../../src/errors.js';
-import { flagIssues, loadRunInputs } from '../../src/commands/inputs.js';
+import { loadRunInputs } from '../../src/commands/inputs.js';
+import { flagIssues } from '../../src/commands/input-checks.js';
 
 /** The one list of problems a run reports before connecting: every file at once, in reading order. */
 
