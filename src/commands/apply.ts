@@ -3,6 +3,7 @@ import { runPlaybook, type RunOptions } from '../engine/run.js';
 import { connector } from '../engine/connect.js';
 import { createReporter } from '../report/index.js';
 import { loadRunInputs, type RunFlags } from './inputs.js';
+import { connectionOverrides } from './input-checks.js';
 import type { OpenedInventory } from './inventory-view.js';
 import { verifyCluster } from './verify.js';
 import { realserverHosts } from '../lvs/model/index.js';
@@ -39,12 +40,10 @@ export async function applyCommand(playbookFile: string, flags: ApplyFlags, mode
     skipTags,
     check,
     forks,
-    connect: connector({
-      hostKeyChecking: flags.hostKeyChecking,
-      user: flags.user,
-      privateKeyPath: flags.privateKey,
-      connectTimeoutMs,
-    }),
+    connect: withOverrides(
+      connector({ hostKeyChecking: flags.hostKeyChecking, user: flags.user, privateKeyPath: flags.privateKey, connectTimeoutMs }),
+      connectionOverrides(extraVars),
+    ),
     emit: reporter.onEvent,
     redactor,
   };
@@ -88,4 +87,9 @@ export function hostsBeingRemoved(opened: OpenedInventory, extraVars: Vars, limi
   const allowed = limit ? new Set(opened.view.resolve(limit).hosts) : undefined;
   const members = new Set([...model.directors, ...realserverHosts(model)]);
   return [...members].filter((h) => (!allowed || allowed.has(h)) && String(extraVars.lvs_state ?? opened.view.hostVars(h).lvs_state ?? 'present') === 'absent');
+}
+
+/** `-e ansible_host=...` points every connection of the run (the engine's and verify's) elsewhere, as in Ansible. */
+function withOverrides(connect: RunOptions['connect'], overrides: Vars): RunOptions['connect'] {
+  return Object.keys(overrides).length ? (host, vars) => connect(host, { ...vars, ...overrides }) : connect;
 }

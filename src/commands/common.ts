@@ -59,6 +59,8 @@ export function parseExtraVars(list: string[]): Vars {
       else {
         const kv = parseKeyValues(item);
         if (!kv) throw new ConfigError([{ file: '--extra-vars', message: `expected key=value (quotes closed), JSON or @file, got "${item}"` }]);
+        // key=value gives text; a port is a number (Ansible casts it the same way).
+        for (const k of ['ansible_port', 'ansible_ssh_port']) if (kv[k] !== undefined && /^[0-9]+$/.test(kv[k]!)) (kv as Vars)[k] = Number(kv[k]);
         add('--extra-vars', kv, 'key=value');
       }
       return true;

@@ -8,6 +8,9 @@ import { hasTemplate, renderValue } from '../playbook/template.js';
 import { closest } from '../playbook/task.js';
 import type { Vars } from '../types.js';
 import type { OpenedInventory } from './inventory-view.js';
+import { validate } from '../config/validate.js';
+import { connectionVarsSchema, varsSchema } from '../inventory/schema.js';
+import { CLUSTER_VIEW_NAMES } from '../lvs/model/index.js';
 
 /** Where command-line problems are reported: there is no file, the option is the field. */
 export const COMMAND_LINE = 'command line';
@@ -138,4 +141,59 @@ export function playPatternIssues(playbook: Playbook, loaded: OpenedInventory | 
     if (!problems.length && loaded) for (const t of unmatchedTerms(loaded.inv, play.hosts)) out.push({ ...play.hostsLoc, message: unmatchedMessage(loaded, t) });
   }
   return out;
+}
+
+/**
+ * Connection variables decide which machine is touched: lvsible connects once per host for the whole run, so
+ * they come from the inventory, overridden by `-e` (as in Ansible); a play's or a task's own would be silently
+ * ignored, so they are refused there. The cluster model's derived variables (lvs_director, ...) carry the
+ * rendered keepalived.conf and IPVS table: set from anywhere else they would bypass every check of the model.
+ */
+export function varsOverrideIssues(playbook: Playbook | undefined, extraVars: Vars): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const derived = new Set<string>(CLUSTER_VIEW_NAMES);
+  const connection = validate(varsSchema, pick(extraVars, Object.keys(connectionVarsSchema)), { file: '--extra-vars', data: extraVars, locate: () => ({ line: 0, col: 0 }) });
+  for (const i of connection) out.push({ file: '--extra-vars', field: i.field, message: i.message });
+  for (const k of Object.keys(extraVars)) {
+    if (derived.has(k)) out.push({ file: '--extra-vars', field: k, message: `"${k}" is derived from the cluster model (cluster.yml) and cannot be set` });
+  }
+  for (const play of playbook?.plays ?? []) {
+    for (const k of Object.keys(play.vars)) {
+      const at = play.varLocs[k] ?? play.loc;
+      if (derived.has(k)) out.push({ ...at, message: `"${k}" is derived from the cluster model (cluster.yml) and cannot be set` });
+      else if (CONNECT_ONLY.has(k)) out.push({ ...at, message: `"${k}" is a connection variable: set it in the inventory or with -e (lvsible connects once per host for the whole run)` });
+    }
+    for (const t of [...play.tasks, ...play.handlers]) {
+      for (const k of Object.keys(t.vars)) {
+        const at = t.varLocs[k] ?? t.loc;
+        if (derived.has(k)) out.push({ ...at, message: `"${k}" is derived from the cluster model (cluster.yml) and cannot be set` });
+        else if (CONNECT_ONLY.has(k)) out.push({ ...at, message: `"${k}" is a connection variable: set it in the inventory or with -e (lvsible connects once per host for the whole run)` });
+      }
+    }
+  }
+  return dedupe(out);
+}
+
+/** What the SSH connection is made of (become settings are per task and stay allowed everywhere). */
+export const CONNECT_ONLY = new Set(
+  Object.keys(connectionVarsSchema).filter((k) => !k.startsWith('ansible_become') && k !== 'ansible_sudo_pass' && k !== 'ansible_group_priority'),
+);
+
+/** The connection variables given with -e: they override the inventory's for every host, as in Ansible. */
+export function connectionOverrides(extraVars: Vars): Vars {
+  return pick(extraVars, [...CONNECT_ONLY]);
+}
+
+function pick(vars: Vars, keys: string[]): Vars {
+  return Object.fromEntries(keys.filter((k) => k in vars).map((k) => [k, vars[k]]));
+}
+
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.file}:${i.line}:${i.col}:${i.field}:${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

@@ -4,7 +4,7 @@ import type { Playbook } from '../playbook/types.js';
 import { precheckIssues } from '../engine/precheck.js';
 import { Redactor } from '../engine/redact.js';
 import type { Vars } from '../types.js';
-import { flagIssues, keyFileIssues, limitIssues, lvsStateIssues, playPatternIssues, renderPlayHosts } from './input-checks.js';
+import { flagIssues, keyFileIssues, limitIssues, lvsStateIssues, playPatternIssues, renderPlayHosts, varsOverrideIssues } from './input-checks.js';
 import { checkInventoryExists, defaultInventory, parseExtraVars, splitList } from './common.js';
 import { readOpenInventory, type OpenedInventory } from './inventory-view.js';
 import { CLUSTER_VIEW_NAMES } from '../lvs/model/index.js';
@@ -35,6 +35,9 @@ export interface RunInputs {
   skipTags: string[];
 }
 
+/** Up to how many hosts the tasks are still checked against an inventory that has problems of its own. */
+const PRECHECK_BROKEN_INVENTORY_MAX = 500;
+
 /**
  * Load and check every input of a run (options, inventory, cluster model, playbook, extra vars, then every
  * task rendered for every host it targets) and report every problem in one list, ordered by file and line.
@@ -61,13 +64,15 @@ export function loadRunInputs(playbookFile: string, flags: RunFlags): RunInputs 
   if (playbook && parsedExtra) renderPlayHosts(playbook, extraVars, issues);
   if (loaded && parsedExtra) issues.push(...lvsStateIssues(loaded, extraVars));
   if (playbook) issues.push(...playPatternIssues(playbook, loaded));
+  if (parsedExtra) issues.push(...varsOverrideIssues(playbook, extraVars));
   if (loaded && playbook) issues.push(...keyFileIssues(loaded, playbook, flags.limit));
-  // Every task on every host, unless the inventory itself is broken (a different set of hosts and variables:
-  // noise, and slow for a generated inventory of thousands of hosts) or the extra vars are (every variable
-  // they define would be reported undefined). With a broken cluster model the tasks are still checked, but
-  // the names the model gives every host (lvs_director, ...) are left alone: the model's problem is above.
+  // Every task on every host, also when the inventory has problems (a cluster-sized one: for a generated
+  // inventory of thousands of hosts that is slow, and its problems are usually one mistake repeated), but not
+  // when the extra vars are broken (every variable they define would be reported undefined). With a broken
+  // cluster model the names it gives every host (lvs_director, ...) are left alone: its problem is above.
   const modelFailed = Boolean(opened?.clusterFile && !opened.cluster);
-  if (opened && !opened.inventoryFailed && playbook && parsedExtra) {
+  const checkTasks = opened && (!opened.inventoryFailed || opened.view.hosts().length <= PRECHECK_BROKEN_INVENTORY_MAX);
+  if (opened && checkTasks && playbook && parsedExtra) {
     const runtimeNames = modelFailed ? CLUSTER_VIEW_NAMES : [];
     const fallbackHosts = modelFailed ? opened.view.hosts() : undefined;
     const limit = loaded ? flags.limit : undefined;

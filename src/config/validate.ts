@@ -103,7 +103,8 @@ function describe(e: ErrorObject): string {
     case 'exclusiveMaximum':
       return `must be ${p.comparison} ${p.limit}`;
     case 'pattern':
-      return `does not look right (expected to match ${p.pattern})`;
+      // JSON-quoted: a pattern may hold a newline or other control characters, and an issue is one line.
+      return `does not look right (expected to match ${JSON.stringify(p.pattern)})${shown(e.data)}`;
     case 'format':
       return `must be a valid ${p.format}`;
     case 'maxLength':

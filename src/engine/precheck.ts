@@ -36,7 +36,9 @@ export function precheckIssues(opts: PrecheckOptions): ConfigIssue[] {
   const add = (i: ConfigIssue, host: string) => {
     const key = `${formatLocation(i)}\u0000${i.message}`;
     const seen = issues.get(key);
-    if (seen) seen.hosts.push(host);
+    if (seen) {
+      if (!seen.hosts.includes(host)) seen.hosts.push(host);
+    }
     else issues.set(key, { ...i, hosts: [host] });
   };
   const secrets = new Redactor();
@@ -76,11 +78,18 @@ export function precheckIssues(opts: PrecheckOptions): ConfigIssue[] {
         if (prep.kind === 'error') {
           const e = prep.error;
           if (e instanceof VariableError && e.origin === 'scope' && reported.has(e.variable) && sandboxReach(e.template)) continue;
-          if (!laterOnly(e)) add({ ...where(e, stageLoc(task, prep.stage, e)), message: e.message }, host);
-          continue;
+          if (!laterOnly(e)) {
+            add({ ...where(e, stageLoc(task, prep.stage, e)), message: e.message }, host);
+            continue;
+          }
+          // A `when:` known only at run time (a fact, a registered result) does not make the parameters so:
+          // they are checked as if the condition held.
+          if (prep.stage !== 'when') continue;
         }
-        if (prep.kind !== 'run') continue;
-        for (const inv of prep.invocations) {
+        const run = prep.kind === 'error' ? prepareTask(task, vars, broken, { ignoreWhen: true }) : prep;
+        if (run.kind === 'error' && !laterOnly(run.error)) add({ ...where(run.error, stageLoc(task, run.stage, run.error)), message: run.error.message }, host);
+        if (run.kind !== 'run') continue;
+        for (const inv of run.invocations) {
           for (const key of ['changed_when', 'failed_when'] as const) {
             const cond = key === 'changed_when' ? task.changedWhen : task.failedWhen;
             if (cond === undefined || typeof cond === 'boolean') continue;

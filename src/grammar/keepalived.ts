@@ -6,7 +6,7 @@
  * (`$_HASH` is `#`, `$_BANG` is `!`), a line starting with `@` is conditional on the host and `~SEQ`/`include`
  * at a line start are directives. alloc_strvec() then splits words at blanks, with `"..."` as one word.
  */
-import { controlChar, describeChar, first, type Reason } from './common.js';
+import { controlChar, describeChar, first, invisibleChar, type Reason } from './common.js';
 
 /** Characters that change the meaning of an unquoted keepalived.conf word. */
 const SPECIAL: Record<string, string> = {
@@ -32,6 +32,8 @@ export function keepalivedWord(v: string): Reason {
       }
       return null;
     },
+    // Defence in depth: names are checked at load time, but no invisible character reaches the file either.
+    () => invisibleChar(v),
     // Some words start a line (addresses in virtual_ipaddress, unicast_peer): these would be directives there.
     () => (/^[@~]/.test(v) ? `starts with ${describeChar(v[0]!)}, which at a line start in keepalived.conf is a directive` : null),
     () => (/^include[rmwba]?$/.test(v) ? 'is the keepalived "include" directive' : null),
@@ -54,6 +56,7 @@ export function keepalivedQuoted(v: string): Reason {
   if (!v.trim()) return 'is empty';
   return first(
     () => controlChar(v),
+    () => invisibleChar(v),
     () => (v.includes('"') ? 'contains a double quote, which would end the quoted string' : null),
     () => (v.includes('\\') ? 'contains a backslash (an escape, or at the end a line continuation)' : null),
     () => (v.includes('$') ? 'contains "$", which keepalived replaces by a definition even inside quotes' : null),

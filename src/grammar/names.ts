@@ -7,9 +7,11 @@
  * characters other than letters, digits and `_` get a warning (TRANSFORM_INVALID_GROUP_CHARS). Its INI
  * format splits at blanks, so there a blank can never be part of a name. lvsible writes host names into
  * keepalived.conf (router_id) and messages, so it refuses blanks and control characters in any host or group
- * name, wherever the inventory came from, and a leading `-`; everything else Ansible accepts stays accepted.
+ * name, wherever the inventory came from, invisible characters (zero-width and bidi controls, other Unicode
+ * format characters, non-ASCII blanks: `web\u200b1` would read as web1) and a leading `-`; everything else
+ * Ansible accepts stays accepted, letters such as é and ü included.
  */
-import { controlChar, describeChar, first, type Reason } from './common.js';
+import { controlChar, describeChar, first, invisibleChar, type Reason } from './common.js';
 
 export function inventoryName(v: string): Reason {
   if (!v) return 'is empty';
@@ -19,6 +21,7 @@ export function inventoryName(v: string): Reason {
       for (const c of v) if (/\s/u.test(c)) return `contains ${describeChar(c)} (host and group names cannot contain blanks)`;
       return null;
     },
+    () => invisibleChar(v),
     // With no ansible_host the name is the ssh target, and `ssh -oProxyCommand=...` runs a command.
     () => (v.startsWith('-') ? 'starts with "-" (ssh and other tools would read it as an option)' : null),
   );
@@ -61,6 +64,7 @@ export function connectionWord(v: string): Reason {
       for (const c of v) if (/\s/u.test(c)) return `contains ${describeChar(c)} (an address or user name is one word)`;
       return null;
     },
+    () => invisibleChar(v),
     () => (v.startsWith('-') ? 'starts with "-" (ssh would read it as an option)' : null),
   );
 }

@@ -7,6 +7,7 @@ import { addChildGroup, addHostToGroup, ensureGroup, ensureHost, type Inventory 
 import { HostPatternError, parseHostKey } from './ranges.js';
 import { inventorySchema, rewordTypeMessage } from './schema.js';
 import { inventoryName } from '../grammar/names.js';
+import { quoteText } from '../grammar/common.js';
 import { assignFrom } from './origins.js';
 
 /**
@@ -38,7 +39,7 @@ function addGroupDef(
   // messages, where they would split words or start lines (src/grammar/names.ts).
   const bad = inventoryName(name);
   if (bad) {
-    issues.push(nameIssue(doc, path, `group name ${JSON.stringify(name)} ${bad}`));
+    issues.push(nameIssue(doc, path, `group name ${quoteText(name)} ${bad}`));
     return;
   }
   ensureGroup(inv, name, where);
@@ -90,7 +91,7 @@ function addHosts(
   const where = `${doc.file}:${doc.locate(path).line}`;
   const bad = parsed.names.map((n) => [n, inventoryName(n)] as const).find(([, why]) => why);
   if (bad) {
-    issues.push(nameIssue(doc, path, `host name ${JSON.stringify(bad[0])} ${bad[1]}`));
+    issues.push(nameIssue(doc, path, `host name ${quoteText(bad[0])} ${bad[1]}`));
     return;
   }
   for (const name of parsed.names) {
@@ -109,7 +110,7 @@ function addHosts(
 function nameIssue(doc: SourceDoc, path: PathSegment[], message: string): ConfigIssue {
   const { line, col } = (doc.locateKey ?? doc.locate)(path);
   const parent = formatPath(path.slice(0, -1));
-  return { file: doc.file, line, col, field: `${parent}[${JSON.stringify(String(path[path.length - 1]))}]`, message };
+  return { file: doc.file, line, col, field: `${parent}[${quoteText(String(path[path.length - 1]))}]`, message };
 }
 
 export function isRecord(v: unknown): v is Vars {

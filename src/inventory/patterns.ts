@@ -1,4 +1,5 @@
 import { readInputText } from '../config/read.js';
+import { safeRegExp } from '../grammar/regex-safety.js';
 import { groupHosts, type Inventory } from './model.js';
 
 /**
@@ -97,7 +98,7 @@ export function patternProblems(pattern: string): string[] {
       if (t.length === 1) problems.push(`"~" in host pattern "${pattern}" has no regular expression after it`);
       else {
         try {
-          new RegExp(t.slice(1));
+          safeRegExp(t.slice(1));
         } catch (e) {
           problems.push(`invalid regular expression in host pattern term "${raw}": ${(e as Error).message}`);
         }
@@ -192,7 +193,7 @@ function toMatcher(term: string): (name: string) => boolean {
   if (term.startsWith('~')) {
     let re: RegExp;
     try {
-      re = new RegExp(term.slice(1));
+      re = safeRegExp(term.slice(1));
     } catch (e) {
       throw new Error(`invalid regular expression in host pattern "${term}": ${(e as Error).message}`);
     }

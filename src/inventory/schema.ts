@@ -111,7 +111,7 @@ const KIND = (v: unknown, secret: boolean): string =>
  * found instead, e.g. "must be a mapping (name: value), not a list".
  */
 export function rewordTypeMessage(message: string, found: unknown, secret = false): string {
-  if (message === `does not look right (expected to match ${ONE_WORD})` && typeof found === 'string') {
+  if (message.startsWith(`does not look right (expected to match ${JSON.stringify(ONE_WORD)})`) && typeof found === 'string') {
     return `${secret ? 'the value' : JSON.stringify(found)} ${connectionWord(found) ?? 'is not one word'}`;
   }
   // The generic wording (src/config/validate.ts) names types; here the inventory's own, secret-aware one.

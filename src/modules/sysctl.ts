@@ -118,7 +118,7 @@ export const sysctl = defineModule<SysctlParams, SysctlState>({
         description:
           'Kernel parameter, dotted (net.ipv4.ip_forward) or slashed (net/ipv4/conf/eth0.1/rp_filter, for interface names with dots).',
       },
-      value: { type: ['string', 'number'], pattern: '^[^\n]*$', description: 'Desired value; multi-value keys as one string ("4096 87380 6291456"). Required when state is present.' },
+      value: { type: ['string', 'number'], description: 'Desired value; multi-value keys as one string ("4096 87380 6291456"). Required when state is present.' },
       state: { enum: ['present', 'absent'], description: 'present: set and persist the value; absent: remove the key from sysctl_file (the live value is left alone).' },
       sysctl_file: { type: 'string', pattern: '^/', description: `File the value is persisted in (default ${DEFAULT_SYSCTL_FILE}). Other keys in it are kept.` },
       reload: { type: 'boolean', description: 'Also set the live value in /proc/sys now (default true). false: only persist, for the next boot.' },

@@ -3,10 +3,10 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, displayPath, type ConfigIssue, type SourceLocation } from '../errors.js';
 import type { Vars } from '../types.js';
-import { formatPath, issueAt, loadYaml, type PathSegment, type SourceDoc } from '../config/source.js';
+import { formatPath, issueAt, keyIssueAt, loadYaml, type PathSegment, type SourceDoc } from '../config/source.js';
 import { validate } from '../config/validate.js';
 import { playbookSchema, taskFileSchema } from './schema.js';
-import { parseTask } from './task.js';
+import { closest, parseTask } from './task.js';
 import type { Play, Playbook, Task } from './types.js';
 
 /** Roles shipped with lvsible (director, realserver): the last place a role is looked for. */
@@ -162,6 +162,9 @@ function checkNotify(tasks: Task[], handlers: Task[], issues: ConfigIssue[]): vo
 }
 
 /** `files`: the task files being imported, outermost first, so a file that imports itself is refused, not a stack overflow. */
+/** Keys an `import_tasks`/`include_tasks` entry takes: they apply to every task it brings in. */
+const IMPORT_KEYS = new Set(['import_tasks', 'include_tasks', 'name', 'tags', 'when', 'vars', 'become', 'become_user', 'no_log']);
+
 type TaskCtx = { baseDir: string; role?: string; inherited: Inherited; files?: string[] };
 
 function parseTaskList(raw: unknown, doc: SourceDoc, path: PathSegment[], ctx: TaskCtx, issues: ConfigIssue[]): Task[] {
@@ -171,10 +174,22 @@ function parseTaskList(raw: unknown, doc: SourceDoc, path: PathSegment[], ctx: T
     const include = t.import_tasks ?? t.include_tasks;
     if (typeof include === 'string') {
       // Static include: the file is read now, so its errors are reported with everything else.
+      // What an import entry may carry besides the file; anything else would be dropped without a word (a
+      // misspelt `whne:` would import the tasks unconditionally), so it is refused.
+      for (const k of Object.keys(t)) {
+        if (IMPORT_KEYS.has(k)) continue;
+        const near = closest(k, [...IMPORT_KEYS]);
+        issues.push(keyIssueAt(doc, [...path, i, k], `"${k}" on an import_tasks entry is not supported${near ? ` (did you mean "${near}"?)` : ` (it takes ${[...IMPORT_KEYS].filter((x) => !x.endsWith('_tasks')).join(', ')})`}`));
+      }
+      const importVars = t.vars && typeof t.vars === 'object' && !Array.isArray(t.vars) ? (t.vars as Vars) : {};
       const inherited = {
         ...ctx.inherited,
         tags: [...ctx.inherited.tags, ...list(t.tags)],
         when: [...ctx.inherited.when, ...(t.when === undefined ? [] : [t.when].flat())],
+        vars: { ...ctx.inherited.vars, ...importVars },
+        varLocs: { ...(ctx.inherited.varLocs ?? {}), ...locsOf(doc, [...path, i, 'vars'], Object.keys(importVars)) },
+        become: typeof t.become === 'boolean' ? t.become : ctx.inherited.become,
+        becomeUser: typeof t.become_user === 'string' ? t.become_user : ctx.inherited.becomeUser,
         noLog: typeof t.no_log === 'boolean' ? t.no_log : ctx.inherited.noLog,
       };
       const base = ctx.role ? join(ctx.baseDir, 'tasks') : dirname(doc.file);

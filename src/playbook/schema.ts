@@ -21,7 +21,7 @@ export const taskKeywords = {
   with_items: { description: 'Older spelling of `loop`.' },
   loop_control: {
     type: 'object',
-    properties: { loop_var: { type: 'string' }, label: { type: 'string' } },
+    properties: { loop_var: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'Name of the loop variable (default item).' }, label: { type: 'string' } },
     additionalProperties: false,
   },
   register: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'Variable that receives the result.' },

@@ -4,12 +4,13 @@
  */
 import { carriers, instanceCarrying, type Reporter } from './build.js';
 import type { Lans } from './lans.js';
-import { contains, parseIp } from './net.js';
+import { contains, networkOf, parseIp } from './net.js';
 import type { ClusterModel, RealServer, VirtualService, VrrpAddress, VrrpInstance } from './types.js';
 
 export function checkCluster(model: ClusterModel, lans: Lans, r: Reporter): void {
   checkServices(model, r);
   checkVips(model, lans, r);
+  checkVipPrefixes(model, lans, r);
   checkVrrp(model, lans, r);
   for (const svc of model.virtual_services) for (const rs of svc.realservers) checkRealServer(model, lans, svc, rs, r);
   checkMethodConflicts(model, r);
@@ -72,6 +73,39 @@ function checkVips(model: ClusterModel, lans: Lans, r: Reporter): void {
       }
     }
   }
+}
+
+/**
+ * The prefix of a VIP or floating DIP is the on-link route keepalived (or the static VIP) adds with it on the
+ * director holding it: `198.51.100.10/0` adds 0.0.0.0/0 as on-link on that device, a second default route that
+ * takes over on failover, and `/1` claims half the Internet as on-link. So a prefix may be as long as the host's
+ * (/32, /128: no route, the usual VIP) or as long as the LAN the address is on (equal: the usual DIP), never
+ * shorter (wider) than the LAN of that device it is on, nor wide enough to cover a LAN of the director, and
+ * never /0. An address on no LAN (routed to the director) keeps its prefix, with the warning checkVrrp gives.
+ */
+function checkVipPrefixes(model: ClusterModel, lans: Lans, r: Reporter): void {
+  const check = (a: VrrpAddress, hosts: string[], path: (string | number)[]) => {
+    const ip = parseIp(a.address);
+    if (!ip) return;
+    const host = ip.family === 4 ? 32 : 128;
+    const net = { ...ip, prefix: a.prefix };
+    const known = hosts.filter((h) => lans.knows(h));
+    // The LAN of its device that the address is on, else a LAN of the director that its prefix would cover.
+    const onLan = known.flatMap((h) => lans.addrs(h).filter((l) => l.dev === a.dev && contains(l.cidr, ip)));
+    const covered = known.flatMap((h) => lans.addrs(h).filter((l) => l.cidr.prefix > a.prefix && contains(net, l.cidr)));
+    const lan = onLan.find((l) => l.cidr.prefix > a.prefix) ?? (onLan.length ? undefined : covered[0]);
+    const fix = lan ? `/${lan.cidr.prefix} (the prefix of ${lan.host}'s LAN ${lan.network} on ${lan.dev}) or /${host}` : `/${host}`;
+    if (a.prefix === 0) {
+      r.error(path, `${a.address}/0: a /0 prefix would make keepalived add ${networkOf(net)} as an on-link route on ${a.dev} (a second default route) on the director holding it; give ${fix}`);
+    } else if (lan) {
+      const what = lan.dev === a.dev && contains(lan.cidr, ip) ? 'wider than the LAN it is on' : `wide enough to cover ${lan.host}'s LAN on ${lan.dev}`;
+      r.error(path, `${a.address}/${a.prefix}: the prefix /${a.prefix} is ${what} (${lan.network}): the director holding it would route all of ${networkOf(net)} as on-link through ${a.dev}; give ${fix}`);
+    }
+  };
+  for (const v of model.vrrp_instances) {
+    v.addresses.forEach((a, i) => check(a, v.members.map((m) => m.host), [...v.path, 'virtual_ipaddress', i]));
+  }
+  for (const s of model.static_vips) if (!s.derived) check(s, [s.host], [...s.path, 'address']);
 }
 
 function checkVrrp(model: ClusterModel, lans: Lans, r: Reporter): void {

@@ -6,6 +6,7 @@ import { ConfigError, type ConfigIssue } from '../../errors.js';
 import { issueAt, parseField, loadYaml, parseYaml, type PathSegment, type SourceDoc } from '../../config/source.js';
 import type { SourceLocation } from '../../errors.js';
 import { interfaceName } from '../../grammar/ifname.js';
+import { quoteText } from '../../grammar/common.js';
 import { validate } from '../../config/validate.js';
 import { buildModel, type Reporter } from './build.js';
 import { checkCluster } from './checks.js';
@@ -55,7 +56,7 @@ export function clusterFromDoc(doc: SourceDoc, inv: InventoryView): ClusterModel
       const devs: Record<string, unknown> = {};
       for (const [dev, cidrs] of Object.entries(v)) {
         const why = interfaceName(dev);
-        if (why) errors.push(inInventory(h, [dev], `host ${h}: lvs_interfaces interface name ${JSON.stringify(dev)} ${why}`));
+        if (why) errors.push(inInventory(h, [dev], `host ${h}: lvs_interfaces interface name ${quoteText(dev)} ${why}`));
         else devs[dev] = cidrs;
       }
       interfaces[h] = devs;
@@ -97,21 +98,46 @@ export function clusterFromDoc(doc: SourceDoc, inv: InventoryView): ClusterModel
 }
 
 /**
- * The document with every field a schema problem is about removed (a broken list entry removed whole when
- * removing the field leaves it incomplete), or undefined when what is left is still not a valid model.
+ * The document with every field a schema problem is about mended or removed, or undefined when what is left is
+ * still not a valid model. A value of the wrong type whose meaning is obvious is first coerced (`port: "80"`
+ * becomes 80, `name: 42` becomes "42"): removed, the port would read as 0 and the model would add false errors
+ * about port 0 to the one true schema error. Only when the coerced value is still refused is the field removed
+ * (a broken list entry removed whole when removing the field leaves it incomplete). Either way the schema error
+ * is the one reported: the coerced value only lets the model's checks see what the operator meant.
  */
 function withoutBroken(data: unknown, issues: ConfigIssue[]): unknown {
   let copy = structuredClone(data);
   let current = issues;
+  const coerced = new Set<string>();
   for (let round = 0; round < 8 && current.length; round++) {
     for (const i of current) {
       const path = i.field ? parseField(i.field) : [];
-      if (!path.length || !removeAt(copy, path)) return undefined;
+      if (!path.length) return undefined;
+      // Once per field: a coerced value still refused (port "70000") is removed in the next round.
+      if (!coerced.has(i.field!) && coerceAt(copy, path)) {
+        coerced.add(i.field!);
+        continue;
+      }
+      if (!removeAt(copy, path)) return undefined;
     }
     copy = compact(copy);
     current = validate(clusterSchema, copy, { file: '', data: copy, locate: () => ({ line: 0, col: 0 }) });
   }
   return current.length ? undefined : copy;
+  function coerceAt(root: unknown, path: PathSegment[]): boolean {
+    let node = root as Record<string | number, unknown>;
+    for (const seg of path.slice(0, -1)) {
+      node = node?.[seg] as Record<string | number, unknown>;
+      if (node === null || typeof node !== 'object') return false;
+    }
+    const last = path[path.length - 1]!;
+    const value = node[last];
+    // A whole number written as text, or a number where text is wanted: nothing else is obvious.
+    if (typeof value === 'string' && /^-?(0|[1-9]\d*)$/.test(value.trim())) node[last] = Number(value.trim());
+    else if (typeof value === 'number' && Number.isFinite(value)) node[last] = String(value);
+    else return false;
+    return true;
+  }
   function removeAt(root: unknown, path: PathSegment[]): boolean {
     // A missing required field is reported at its parent: then the parent goes (an entry of a list), and
     // the root itself never does.

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { parse as fromYaml } from 'yaml';
 import { quote } from '../../transport/quote.js';
 import { at, attrPath, combine, def, fail, type Filter, list, str, toBool, toInt, unique } from './filter-kit.js';
-import { pyRegex, pyReplacement } from './regex.js';
+import { pyRegex, pyReplacement, regexSubject } from './regex.js';
 import { pyJson, pyYaml } from './serialize.js';
 import { isDict, JinjaError, keysOf, newDict, pyEq, truthy, tuple, typeName, Undef, use } from './values.js';
 
@@ -35,21 +35,21 @@ export const ANSIBLE_FILTERS: Record<string, Filter> = {
   ternary: def(['true_val', 'false_val', 'none_val'], (v, a, b, n) => (n !== undefined && v === null ? n : truthy(v, at.pos) ? a : b)),
   regex_replace: def(['regex', 'replace', 'ignorecase', 'multiline', 'count'], (v, re, rep = '', i, m, count = 0) => {
     const r = pyRegex(String(re), `${Number(count) ? '' : 'g'}${i ? 'i' : ''}${m ? 'm' : ''}`, at.pos);
-    let out = str(v);
+    let out = regexSubject(str(v), at.pos);
     for (let n = Number(count) || 1; n > 0; n--) out = out.replace(r, pyReplacement(String(rep)));
     return out;
   }),
   regex_search: def(['regex', 'ignorecase', 'multiline'], (v, re, ...rest: unknown[]) => {
     const flags = rest.filter((x) => typeof x === 'boolean');
     const groups = rest.filter((x) => typeof x === 'string');
-    const m = pyRegex(String(re), `${flags[0] ? 'i' : ''}${flags[1] ? 'm' : ''}`, at.pos).exec(str(v));
+    const m = pyRegex(String(re), `${flags[0] ? 'i' : ''}${flags[1] ? 'm' : ''}`, at.pos).exec(regexSubject(str(v), at.pos));
     if (!m) return null;
     if (!groups.length) return m[0];
     return groups.map((g) => (/^\\\d+$/.test(String(g)) ? m[Number(String(g).slice(1))] ?? null : /^\\g<(\w+)>$/.test(String(g)) ? m.groups?.[/^\\g<(\w+)>$/.exec(String(g))![1]!] ?? null : null));
   }),
   regex_findall: def(['regex', 'ignorecase', 'multiline'], (v, re, i, m) => {
     const r = pyRegex(String(re), `g${i ? 'i' : ''}${m ? 'm' : ''}`, at.pos);
-    return [...str(v).matchAll(r)].map((x) => (x.length > 2 ? x.slice(1) : x.length === 2 ? x[1] : x[0]));
+    return [...regexSubject(str(v), at.pos).matchAll(r)].map((x) => (x.length > 2 ? x.slice(1) : x.length === 2 ? x[1] : x[0]));
   }),
   regex_escape: def([], (v) => str(v).replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')),
   quote: def([], (v) => quote(str(v))),

@@ -1,9 +1,11 @@
+import { MAX_REGEX_INPUT, regexHazard } from '../../grammar/regex-safety.js';
 import { JinjaError } from './values.js';
 
 /**
  * Python `re` patterns and replacement strings, in JavaScript terms: `(?P<name>...)`, `(?P=name)`, `\A`, `\Z`,
  * leading inline flags `(?i)`, and `\1` / `\g<name>` in replacements. Compiled patterns are cached: a
- * selectattr over a thousand hosts compiles its pattern once.
+ * selectattr over a thousand hosts compiles its pattern once. A pattern that could backtrack catastrophically
+ * (`(a+)+`) is refused before it runs (see grammar/regex-safety.ts): a JavaScript regex cannot be interrupted.
  */
 
 const cache = new Map<string, RegExp>();
@@ -29,11 +31,19 @@ export function pyRegex(pattern: string, flags = '', pos = -1): RegExp {
     } catch (e) {
       throw new JinjaError(`invalid regular expression ${JSON.stringify(pattern)}: ${(e as Error).message}`, pos);
     }
+    const hazard = regexHazard(src, f);
+    if (hazard) throw new JinjaError(`regular expression ${JSON.stringify(pattern)} refused: ${hazard}`, pos);
     if (cache.size > 500) cache.clear();
     cache.set(key, re);
   }
   re.lastIndex = 0;
   return re;
+}
+
+/** The text a regex runs on, refused past MAX_REGEX_INPUT (1 MB): backtracking work grows with it. */
+export function regexSubject(v: string, pos = -1): string {
+  if (v.length > MAX_REGEX_INPUT) throw new JinjaError(`regular expressions run on at most ${MAX_REGEX_INPUT} characters; this text has ${v.length}`, pos);
+  return v;
 }
 
 /** A Python re.sub replacement (`\1`, `\g<1>`, `\g<name>`) as a JavaScript one (`$1`, `$<name>`, `$$`). */

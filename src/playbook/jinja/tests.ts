@@ -1,4 +1,4 @@
-import { pyRegex } from './regex.js';
+import { pyRegex, regexSubject } from './regex.js';
 import { Callable, contains, isDict, isProxy, JinjaError, ownValue, NOTHING, pyCompare, pyEq, truthy, typeName, Undef, use } from './values.js';
 
 /**
@@ -12,7 +12,7 @@ const num = (v: unknown) => typeof v === 'number';
 const result = (key: string) => (v: unknown) => isDict(v) && Boolean(ownValue(v, key) !== NOTHING && v[key]);
 const regexTest = (anchored: boolean) => (v: unknown, [re, ignorecase, multiline]: unknown[], pos: number) => {
   const r = pyRegex(String(re), `${ignorecase ? 'i' : ''}${multiline ? 'm' : ''}${anchored ? 'y' : ''}`, pos);
-  return r.test(String(v));
+  return r.test(regexSubject(String(v), pos));
 };
 
 const OPS: Record<string, (c: number) => boolean> = {
