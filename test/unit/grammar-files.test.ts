@@ -137,6 +137,14 @@ table('inventoryName', inventoryName, [
   ['a\tb', 'a tab'],
   ['a\u0001b', 'U+0001'],
   ['a\u00a0b', 'U+00A0'],
+  ['web\u200b1', 'U+200B'],
+  ['dir1\u202e', 'U+202E'],
+  ['a\u200cb', 'U+200C'],
+  ['a\u2069b', 'U+2069'],
+  ['\ufeffweb1', 'U+FEFF'],
+  ['a\u00adb', 'U+00AD'],
+  ['a\u2007b', 'U+2007'],
+  ['m\u00fcnchen-\u00e9', null],
   ['-oProxyCommand=id', 'starts with "-"'],
   ['web-1', null],
   ['', 'is empty'],
@@ -148,6 +156,7 @@ table('connectionWord (ansible_host, ansible_user)', connectionWord, [
   ['127.0.0.1\nProxyCommand id', 'a newline'],
   ['root admin', 'a space'],
   ['-oProxyCommand=id', 'starts with "-"'],
+  ['lvs\u200bible', 'U+200B'],
 ]);
 table('kernelModuleName', kernelModuleName, [['ip_vs', null], ['ip_vs_wlc', null], ['ipip', null], ['-r', 'starts with "-"'], ['ip_vs;reboot', 'not a kernel module'], ['ip vs', 'not a kernel module']]);
 table('packageName', packageName, [

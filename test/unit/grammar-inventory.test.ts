@@ -37,6 +37,14 @@ describe('host and group names with blanks or control characters are refused whe
     ['a tab', '"dir\\t1"', 'contains a tab'],
     ['a control character', '"dir\\x011"', 'U\\+0001'],
     ['a no-break space', '"dir\\u00a01"', 'U\\+00A0'],
+    ['a zero-width space', '"web\\u200b1"', 'U\\+200B, an invisible format character'],
+    ['a zero-width joiner', '"web\\u200d1"', 'U\\+200D'],
+    ['a word joiner', '"web\\u20601"', 'U\\+2060'],
+    ['a byte order mark (zero-width no-break space)', '"web\\ufeff1"', 'U\\+FEFF'],
+    ['a right-to-left override', '"dir1\\u202e"', 'U\\+202E'],
+    ['a right-to-left isolate', '"dir1\\u2067"', 'U\\+2067'],
+    ['a soft hyphen (another format character)', '"dir\\u00ad1"', 'U\\+00AD'],
+    ['an ideographic space', '"dir\\u30001"', 'U\\+3000'],
   ];
   for (const [what, key, why] of names) {
     it(`host name with ${what}`, () => {
@@ -54,9 +62,33 @@ describe('host and group names with blanks or control characters are refused whe
       expect.stringMatching(/^hosts\.yml:8:9 host name "a b" contains a space/),
     ]);
   });
+  it('an invisible character is never printed as it is: the message and the field escape it', () => {
+    const dir = tree({ 'hosts.yml': 'all:\n  children:\n    "lb\\u200d":\n      hosts:\n        "dir1\\u202e":\n' });
+    const issues = issuesOf(() => loadInventory([join(dir, 'hosts.yml')]));
+    expect(issues.map(short)).toEqual([expect.stringMatching(/^hosts\.yml:3:5 group name "lb\\u200d" contains U\+200D/)]);
+    expect(issues[0]!.field).toBe('all.children["lb\\u200d"]');
+    expect(JSON.stringify(issues)).not.toMatch(/[\u200d\u202e]/);
+    const host = tree({ 'hosts.yml': 'all:\n  hosts:\n    "dir1\\u202e":\n' });
+    expect(issuesOf(() => loadInventory([join(host, 'hosts.yml')])).map(short)).toEqual([expect.stringMatching(/^hosts\.yml:3:5 host name "dir1\\u202e" contains U\+202E/)]);
+  });
+  it('an INI inventory: the same names refused at their line', () => {
+    const dir = tree({ 'hosts.ini': '[web]\nweb1\nweb\u200b2 ansible_port=22\n[lb\u2066]\ndir1\n' });
+    const issues = issuesOf(() => loadInventory([join(dir, 'hosts.ini')]));
+    expect(issues.map((i) => `${i.file.replace(/.*\//, '')}:${i.line} ${i.message}`)).toEqual([
+      expect.stringMatching(/^hosts\.ini:3 host name "web\\u200b2" contains U\+200B/),
+      expect.stringMatching(/^hosts\.ini:4 group name "lb\\u2066" contains U\+2066/),
+    ]);
+  });
+  it('an invisible character in an lvs_interfaces interface name', () => {
+    const dir = tree({ 'hosts.yml': 'all:\n  hosts:\n    dir1:\n      lvs_interfaces:\n        "eth1\\u200b": 198.51.100.2/24\n    web1:\n      lvs_interfaces: { eth1: 198.51.100.21/24 }\n' });
+    const inv = loadInventory([join(dir, 'hosts.yml')]);
+    const view = { hosts: [...inv.hosts.keys()], hostVars: (h: string) => hostVars(inv, h), locate: (h: string, n: string, s: (string | number)[]) => varLocation(inv, h, n, s) };
+    const issues = issuesOf(() => parseCluster(cluster, join(dir, 'cluster.yml'), view));
+    expect(issues.map(short)[0]).toMatch(/^hosts\.yml:5:\d+ host dir1: lvs_interfaces interface name "eth1\\u200b" contains U\+200B/);
+  });
   it('what Ansible accepts and lvsible keeps: #, :, unicode', () => {
-    const dir = tree({ 'hosts.yml': 'all:\n  hosts:\n    "a#b":\n    "h\u00e9te":\n    "10.0.0.1":\n' });
-    expect([...loadInventory([join(dir, 'hosts.yml')]).hosts.keys()]).toEqual(['a#b', 'h\u00e9te', '10.0.0.1']);
+    const dir = tree({ 'hosts.yml': 'all:\n  hosts:\n    "a#b":\n    "h\u00e9te":\n    "10.0.0.1":\n    "m\u00fcnchen":\n' });
+    expect([...loadInventory([join(dir, 'hosts.yml')]).hosts.keys()]).toEqual(['a#b', 'h\u00e9te', '10.0.0.1', 'm\u00fcnchen']);
   });
 });
 

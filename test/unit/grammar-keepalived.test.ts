@@ -31,6 +31,16 @@ const words: [string, string | null][] = [
   ['', 'is empty'],
   ['a\u0000b', 'NUL'],
   ['a\u2028b', 'U+2028'],
+  // Invisible characters: refused at render time too (defence in depth behind the inventory checks).
+  ['dir1\u202e', 'U+202E'],
+  ['web\u200b1', 'U+200B'],
+  ['a\u200db', 'U+200D'],
+  ['a\u2060b', 'U+2060'],
+  ['\ufeffdir1', 'U+FEFF'],
+  ['a\u2066b', 'U+2066'],
+  ['a\u00adb', 'U+00AD'],
+  ['a\u3000b', 'U+3000'],
+  ['d\u00fcr', null],
 ];
 
 describe('keepalivedWord: what keepalived.conf reads as one plain word', () => {
@@ -56,6 +66,8 @@ describe('keepalivedName and keepalivedQuoted', () => {
     ['/bin/x \\', 'backslash'],
     ['/bin/x $_HASH', '"$"'],
     ['  ', 'is empty'],
+    ['/bin/check \u202e', 'U+202E'],
+    ['/bin/check\u200b', 'U+200B'],
   ];
   for (const [v, why] of quoted) {
     it(`quoted ${JSON.stringify(v)} -> ${why ?? 'accepted'}`, () => {

@@ -75,6 +75,10 @@ table('interfaceName', (v) => interfaceName(v), [
   ['-eth0', 'starts with "-"'],
   ['.eth0', 'starts with "."'],
   ['\u00e9th0', 'letters, digits'],
+  // Invisible characters are named by code point, never printed as they are.
+  ['eth\u200b1', 'U+200B'],
+  ['eth1\u202e', 'U+202E'],
+  ['eth1\u00a0', 'U+00A0'],
 ]);
 
 table('interfaceName alias', (v) => interfaceName(v, { alias: true }), [
