@@ -11,8 +11,13 @@ export const MAX_STEPS = 5_000_000;
 /** Largest string or list `*` and `range()` may build. */
 export const MAX_SIZE = 10_000_000;
 
+/** How deep macros may call macros: a recursion without end is an error at the call, not a JavaScript stack overflow. */
+export const MAX_MACRO_DEPTH = 100;
+
 export interface RenderState {
   steps: number;
+  /** Macro calls under way (nesting). */
+  depth?: number;
 }
 
 /** Variables of one template run: locals (set, loop variables, macro arguments) over the caller's vars. */

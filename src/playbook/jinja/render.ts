@@ -1,5 +1,5 @@
 import type { Stmt } from './ast.js';
-import { ev, Scope } from './evaluate.js';
+import { ev, MAX_MACRO_DEPTH, Scope } from './evaluate.js';
 import { Callable, iterate, JinjaError, toText, truthy, Undef, use } from './values.js';
 
 /**
@@ -91,7 +91,15 @@ function macro(st: Extract<Stmt, { t: 'macro' }>, defined: Scope): Callable {
         scope.set(name, v);
       });
       for (const k of Object.keys(kwargs)) if (!st.params.some(([p]) => p === k)) throw new JinjaError(`macro ${st.name}() has no argument "${k}"`, st.pos);
-      return renderStmts(st.body, scope);
+      const state = defined.state;
+      const depth = (state.depth ?? 0) + 1;
+      if (depth > MAX_MACRO_DEPTH) throw new JinjaError(`macro ${st.name}() is called more than ${MAX_MACRO_DEPTH} deep (macros calling macros): a recursion that does not end?`);
+      state.depth = depth;
+      try {
+        return renderStmts(st.body, scope);
+      } finally {
+        state.depth = depth - 1;
+      }
     },
     true,
   );
