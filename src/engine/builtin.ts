@@ -1,5 +1,5 @@
 import type { Vars } from '../types.js';
-import { evalCondition, renderValue } from '../playbook/template.js';
+import { evalCondition, renderValue, TemplateError } from '../playbook/template.js';
 import type { Invocation } from './invocation.js';
 
 export interface BuiltinResult {
@@ -17,7 +17,14 @@ export function runBuiltin(inv: Invocation): BuiltinResult {
   switch (inv.task.module) {
     case 'debug': {
       if (p.var !== undefined) {
-        const v = renderValue(`{{ ${String(p.var)} }}`, inv.vars);
+        let v: unknown;
+        try {
+          v = renderValue(`{{ ${String(p.var)} }}`, inv.vars);
+        } catch (e) {
+          // As Ansible's debug action: an undefined name is printed, not a failure (other template errors are).
+          if (!(e instanceof TemplateError) || !e.undefinedNames.length) throw e;
+          v = 'VARIABLE IS NOT DEFINED!';
+        }
         return { failed: false, output: `${String(p.var)} = ${typeof v === 'string' ? v : JSON.stringify(v, null, 2)}` };
       }
       const msg = p.msg ?? 'Hello world!';
