@@ -84,7 +84,7 @@ function checkVips(model: ClusterModel, lans: Lans, r: Reporter): void {
  * never /0. An address on no LAN (routed to the director) keeps its prefix, with the warning checkVrrp gives.
  */
 function checkVipPrefixes(model: ClusterModel, lans: Lans, r: Reporter): void {
-  const check = (a: VrrpAddress, hosts: string[], path: (string | number)[]) => {
+  const check = (a: VrrpAddress, hosts: string[], path: (string | number)[], adder: string) => {
     const ip = parseIp(a.address);
     if (!ip) return;
     const host = ip.family === 4 ? 32 : 128;
@@ -96,16 +96,16 @@ function checkVipPrefixes(model: ClusterModel, lans: Lans, r: Reporter): void {
     const lan = onLan.find((l) => l.cidr.prefix > a.prefix) ?? (onLan.length ? undefined : covered[0]);
     const fix = lan ? `/${lan.cidr.prefix} (the prefix of ${lan.host}'s LAN ${lan.network} on ${lan.dev}) or /${host}` : `/${host}`;
     if (a.prefix === 0) {
-      r.error(path, `${a.address}/0: a /0 prefix would make keepalived add ${networkOf(net)} as an on-link route on ${a.dev} (a second default route) on the director holding it; give ${fix}`);
+      r.error(path, `${a.address}/0: a /0 prefix would make ${adder} add ${networkOf(net)} as an on-link route on ${a.dev} (a second default route) on the director holding it; give ${fix}`);
     } else if (lan) {
       const what = lan.dev === a.dev && contains(lan.cidr, ip) ? 'wider than the LAN it is on' : `wide enough to cover ${lan.host}'s LAN on ${lan.dev}`;
       r.error(path, `${a.address}/${a.prefix}: the prefix /${a.prefix} is ${what} (${lan.network}): the director holding it would route all of ${networkOf(net)} as on-link through ${a.dev}; give ${fix}`);
     }
   };
   for (const v of model.vrrp_instances) {
-    v.addresses.forEach((a, i) => check(a, v.members.map((m) => m.host), [...v.path, 'virtual_ipaddress', i]));
+    v.addresses.forEach((a, i) => check(a, v.members.map((m) => m.host), [...v.path, 'virtual_ipaddress', i], 'keepalived'));
   }
-  for (const s of model.static_vips) if (!s.derived) check(s, [s.host], [...s.path, 'address']);
+  for (const s of model.static_vips) if (!s.derived) check(s, [s.host], [...s.path, 'address'], 'the static VIP');
 }
 
 function checkVrrp(model: ClusterModel, lans: Lans, r: Reporter): void {
