@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { ConfigError, ExitCode, formatLocation } from './errors.js';
+import { ConfigError, displayPath, ExitCode, formatLocation } from './errors.js';
 import { applyCommand, type ApplyFlags } from './commands/apply.js';
 import { inventoryCommand } from './commands/inventory.js';
 import { schemaCommand } from './commands/schema.js';
@@ -101,16 +101,22 @@ async function runMain(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return pending ? await pending : ExitCode.ok;
   } catch (e) {
-    return report(e);
+    return report(e, argv.includes('--json'));
   }
 }
 
-function report(e: unknown): number {
+function report(e: unknown, json = false): number {
   const err = e as { code?: string; exitCode?: number };
   if (typeof err.code === 'string' && err.code.startsWith('commander.')) {
     return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? ExitCode.ok : ExitCode.error;
   }
   const redact = new Redactor();
+  // `--json` serves machines on every path: a refused input is a document too (stdout), not only prose.
+  if (json) {
+    const issues = e instanceof ConfigError ? e.issues.map((i) => ({ ...i, file: displayPath(i.file), message: redact.error(i.message) })) : undefined;
+    const message = e instanceof ConfigError ? 'problems in the input; nothing was changed and no host was contacted' : redact.error(e instanceof Error ? e.message : String(e));
+    process.stdout.write(`${JSON.stringify({ error: { kind: e instanceof ConfigError ? 'input' : 'run', message, ...(issues ? { issues } : {}) } }, null, 2)}\n`);
+  }
   if (e instanceof ConfigError) {
     const n = e.issues.length;
     process.stderr.write(`error: ${n} problem${n > 1 ? 's' : ''} in the input; nothing was changed and no host was contacted.\n`);

@@ -21,7 +21,7 @@ export const COMMAND_LINE = 'command line';
  */
 
 /** Numbers from the command line: a typo must not become NaN, 0 forks (nothing runs) or a timer that never fires. */
-export function flagIssues(flags: { forks?: string; timeout?: string; user?: string; privateKey?: string }): ConfigIssue[] {
+export function flagIssues(flags: { forks?: string; timeout?: string; user?: string; privateKey?: string; tags?: string; skipTags?: string }): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const at = (field: string, message: string) => issues.push({ file: COMMAND_LINE, field, message });
   if (flags.forks !== undefined && !(/^[0-9]+$/.test(flags.forks.trim()) && Number(flags.forks) >= 1 && Number(flags.forks) <= 10_000)) {
@@ -31,6 +31,10 @@ export function flagIssues(flags: { forks?: string; timeout?: string; user?: str
     const t = flags.timeout.trim();
     const n = Number(t);
     if (!/^[0-9]+(\.[0-9]+)?$/.test(t) || !(n > 0) || n > 86_400) at('--timeout', `must be a number of seconds above 0 and at most 86400, got ${JSON.stringify(flags.timeout)}`);
+  }
+  // `--tags ,,` names no tag: running everything instead would be the opposite of what was asked.
+  for (const [field, v] of [['--tags', flags.tags], ['--skip-tags', flags.skipTags]] as const) {
+    if (v !== undefined && !v.split(',').some((t) => t.trim())) at(field, `names no tag, got ${JSON.stringify(v)}`);
   }
   // A login name never holds blanks or control characters, nor starts with '-' (an option to ssh or sudo).
   if (flags.user !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.@$-]{0,63}$/.test(flags.user)) at('--user', `${JSON.stringify(flags.user)} is not a user name`);

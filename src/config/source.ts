@@ -1,4 +1,4 @@
-import { isMap, isSeq, LineCounter, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { checkText, readInputText } from './read.js';
 import { checkYamlStructure, MAX_DEPTH, parseBounded } from './yaml-limits.js';
@@ -41,8 +41,12 @@ function parseChecked(text: string, file: string): SourceDoc {
   const doc = parsed;
   const issues: ConfigIssue[] = doc.errors.map((e) => {
     const pos = lineCounter.linePos(e.pos[0]);
-    return { file, line: pos.line, col: pos.col, message: `YAML syntax: ${e.message.split('\n')[0]}` };
+    // yaml's own wording speaks to programmers ("use YAML.parseAllDocuments()"): say what is wrong in the file.
+    const message = e.code === 'MULTIPLE_DOCS' ? 'a second YAML document (---): this file must hold one' : e.message.split('\n')[0];
+    return { file, line: pos.line, col: pos.col, message: `YAML syntax: ${message}` };
   });
+  // Tags before the structure check: it puts aliased nodes in place of their aliases, and this walk skips aliases.
+  issues.push(...checkTags(doc, lineCounter, text, file));
   issues.push(...checkYamlStructure(doc, lineCounter, file));
   // Secrets are recorded before anything can fail on them (docs/secrets.md), from the text when it did not parse.
   if (issues.length) {
@@ -58,6 +62,60 @@ function parseChecked(text: string, file: string): SourceDoc {
     locate: (path) => locateIn(doc, lineCounter, path),
     locateKey: (path) => locateIn(doc, lineCounter, path, true),
   };
+}
+
+const CORE = 'tag:yaml.org,2002:';
+/** The tags a value may carry: YAML's plain types, and lvsible's own `!secret` (secrets.ts). */
+const KNOWN_TAGS = new Set(['str', 'int', 'bool', 'float', 'null', 'seq', 'map'].map((t) => CORE + t).concat(secretTag.tag));
+
+/** Why a tag lvsible does not read is refused; null when it is read. */
+function tagProblem(tag: string): string | null {
+  if (KNOWN_TAGS.has(tag)) return null;
+  const short = tag.startsWith(CORE) ? `!!${tag.slice(CORE.length)}` : tag;
+  if (tag === '!vault' || tag === '!vault-encrypted')
+    return `${short}: Ansible Vault values are not supported yet (lvsible cannot decrypt them); give the value in clear text tagged !secret, or with -e @file (docs/secrets.md)`;
+  if (tag === '!unsafe') return `${short}: Ansible's !unsafe tag is not supported yet (lvsible would template the value); write it without {{ or {%`;
+  if (['binary', 'timestamp', 'set', 'omap', 'pairs'].some((t) => tag === CORE + t))
+    return `the YAML tag ${short} is not supported: write the value as a plain string, list or mapping`;
+  return `unknown YAML tag ${short}: lvsible reads plain YAML values (and !secret), and refuses a tag rather than read it as text`;
+}
+
+/**
+ * Tags are refused unless lvsible reads them: the yaml package would make `!vault |` or
+ * `!!python/object/apply:os.system [...]` a plain string or list and record only a warning.
+ */
+function checkTags(doc: Document, lc: LineCounter, text: string, file: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const path: PathSegment[] = []; // one stack, copied only for a problem: this walks every node of a 64 MB file
+  const walk = (node: unknown): void => {
+    if (!node || isAlias(node) || issues.length >= 100) return;
+    const n = node as Node;
+    const why = n.tag ? tagProblem(n.tag) : null;
+    if (why) {
+      // At the tag as written (`!!python/...` just before the value), the way a reader points at it.
+      const start = n.range?.[0] ?? 0;
+      let at = text.lastIndexOf('!', start);
+      while (at > 0 && text[at - 1] === '!') at--;
+      const { line, col } = lc.linePos(at >= 0 ? at : start);
+      issues.push({ file, line, col, field: formatPath(path) || undefined, message: why });
+    }
+    if (isMap(n))
+      for (const p of n.items as Pair[]) {
+        if (!isPair(p)) continue;
+        walk(p.key);
+        path.push(isScalar(p.key) ? String(p.key.value) : String(p.key));
+        walk(p.value);
+        path.pop();
+      }
+    else if (isSeq(n))
+      n.items.forEach((item, i) => {
+        path.push(i);
+        walk(item);
+        path.pop();
+      });
+  };
+  walk(doc.contents);
+  return issues;
 }
 
 /** Whatever the yaml package throws (a RangeError on input it cannot handle) is still this file's problem. */

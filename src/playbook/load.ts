@@ -79,6 +79,10 @@ function loadPlay(
   const vars: Vars = {};
   const varLocs: Record<string, SourceLocation> = {};
   for (const [j, f] of ((raw.vars_files as string[] | undefined) ?? []).entries()) {
+    if (f.includes('{{') || f.includes('{%')) {
+      issues.push(issueAt(doc, [...path, 'vars_files', j], `vars_files: a templated path (${JSON.stringify(f)}) is not rendered by lvsible yet; name the file, or pass its variables with -e @FILE`));
+      continue;
+    }
     const loaded = loadVarsFile(resolveFrom(dir, f), doc, [...path, 'vars_files', j], issues, false, varLocs);
     Object.assign(vars, loaded);
   }

@@ -71,7 +71,8 @@ function editDistance(a: string, b: string, cap: number): number {
 export function parseKeyValues(s: string): Record<string, string> | null {
   const out: Record<string, string> = {};
   // A value that opens a quote must close it (`key='a b'`); an unclosed one is an error, not a literal quote.
-  const re = /\s*([A-Za-z_][\w]*)=("(?:[^"\\]|\\.)*"|'[^']*'|(?!["'])\S+)/gy;
+  // `{{ ... }}` is one piece of a value even with blanks inside (`value={{ x | int }}`), as Ansible reads it.
+  const re = /\s*([A-Za-z_][\w]*)=("(?:[^"\\]|\\.)*"|'[^']*'|(?!["'])(?:\{\{.*?\}\}|\S)+)/gy;
   let m: RegExpExecArray | null;
   let last = 0;
   while ((m = re.exec(s))) {
@@ -119,7 +120,9 @@ export function parseTask(
     }
     moduleKeys = real;
   }
-  if (unsupported.length && !moduleKeys.length) return null;
+  // A task without its keyword's effect must not be checked (or run) as if it had none: `with_dict` dropped
+  // would report `item` undefined.
+  if (unsupported.length) return null;
   if (moduleKeys.length !== 1) {
     issues.push(
       issueAt(doc, path, moduleKeys.length

@@ -107,3 +107,29 @@ describe('flagIssues', () => {
 
   it.each([{ forks: '1' }, { forks: '50' }, { timeout: '15' }, { timeout: '0.5' }, {}])('accepts %j', (flags) => expect(flagIssues(flags)).toEqual([]));
 });
+
+describe('refused input with --json', () => {
+  it('is a JSON document on stdout with every issue, besides the prose on stderr', async () => {
+    const { main } = await import('../../src/cli.js');
+    const d = project({ 'inventory/hosts.yml': HOSTS, 'site.yml': '- hosts: all\n  tasks:\n    - debug: { msg: "{{ nothere }}" }\n' });
+    const out: string[] = [];
+    const err: string[] = [];
+    const o = process.stdout.write.bind(process.stdout);
+    const e = process.stderr.write.bind(process.stderr);
+    process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
+    process.stderr.write = ((s: string) => (err.push(String(s)), true)) as typeof process.stderr.write;
+    let code: number;
+    try {
+      code = await main(['node', 'lvsible', 'plan', '--json', '--forks', '0', '-i', join(d, 'inventory'), join(d, 'site.yml')]);
+    } finally {
+      process.stdout.write = o;
+      process.stderr.write = e;
+    }
+    expect(code).toBe(1);
+    const doc = JSON.parse(out.join('')) as { error: { kind: string; issues: { file: string; line?: number; field?: string; message: string }[] } };
+    expect(doc.error.kind).toBe('input');
+    expect(doc.error.issues.map((i) => i.field)).toEqual(['--forks', '[0].tasks[0].debug.msg']);
+    expect(doc.error.issues[1]!.line).toBe(3);
+    expect(err.join('')).toMatch(/2 problems in the input/);
+  });
+});
