@@ -53,6 +53,30 @@ export class SecretStore {
   }
 
   /**
+   * Does a template that refers to the variables `names` read a secret? By a secret name, or through a variable
+   * whose value holds a known secret (`x: "{{ db_password }}"`, `db: { password: ... }`). A bounded look.
+   */
+  readsSecret(names: string[], vars: Record<string, unknown>): boolean {
+    for (const name of names) {
+      if (this.isSecret(name)) return true;
+      if (!this.values.size || name === 'hostvars' || name === 'groups' || !Object.prototype.hasOwnProperty.call(vars, name)) continue;
+      const stack = [vars[name]];
+      for (let n = 0; stack.length && n < 1_000; n++) {
+        const x = stack.pop();
+        if (Array.isArray(x)) stack.push(...x);
+        else if (x && typeof x === 'object') stack.push(...Object.values(x));
+        else if (typeof x === 'string' && this.values.has(x)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** A value rendered from a template that reads a secret is itself a secret (`{{ db_password | upper }}`). */
+  addRendered(names: string[], vars: Record<string, unknown>, rendered: unknown): void {
+    if (rendered !== null && rendered !== undefined && typeof rendered !== 'boolean' && this.readsSecret(names, vars)) this.addLeaves(rendered);
+  }
+
+  /**
    * Record what `data` (a parsed document, vars, a scope) says is secret: `lvsible_secrets` names, values under
    * secret names at any depth, and a cluster's `authentication.pass`. Iterative (documents may nest deeply),
    * and cheap on a large inventory: each distinct key is matched against the rule once.
