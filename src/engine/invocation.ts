@@ -3,7 +3,8 @@ import type { Module, ModuleContext, Vars } from '../types.js';
 import { validate } from '../config/validate.js';
 import { formatPath, issueAt, parseField, type PathSegment, type SourceDoc } from '../config/source.js';
 export { parseField };
-import { evalCondition, OMIT, renderValue, TemplateError } from '../playbook/template.js';
+import { evalCondition, hasTemplate, missingNames, OMIT, renderValue, TemplateError } from '../playbook/template.js';
+import { currentSecrets } from '../config/secrets.js';
 import { explain, VariableError } from '../playbook/vars.js';
 import type { Task } from '../playbook/types.js';
 import { modules } from '../modules/index.js';
@@ -103,7 +104,10 @@ function renderArgs(value: unknown, vars: Vars, path: PathSegment[]): unknown {
     return Object.fromEntries(entries.filter(([, v]) => v !== OMIT));
   }
   try {
-    return renderValue(value, vars);
+    const out = renderValue(value, vars);
+    // What a template makes of a secret is a secret too (docs/secrets.md): `{{ db_password | upper }}`, a slice.
+    if (typeof value === 'string' && out !== value && hasTemplate(value)) currentSecrets().addRendered(missingNames(value, {}), vars, out);
+    return out;
   } catch (e) {
     throw e instanceof TemplateError && !(e instanceof ArgError) ? new ArgError(e, path) : e;
   }
