@@ -73,7 +73,17 @@ export class SecretStore {
 
   /** A value rendered from a template that reads a secret is itself a secret (`{{ db_password | upper }}`). */
   addRendered(names: string[], vars: Record<string, unknown>, rendered: unknown): void {
-    if (rendered !== null && rendered !== undefined && typeof rendered !== 'boolean' && this.readsSecret(names, vars)) this.addLeaves(rendered);
+    if (rendered === null || rendered === undefined || typeof rendered === 'boolean' || !this.readsSecret(names, vars)) return;
+    // A text that holds the secret as it is (`password={{ db_password }}` in a config file) is masked where
+    // the secret stands, so that the rest of a diff stays readable; only a value that no longer holds it
+    // (upper-cased, sliced, hashed by a filter) is recorded whole.
+    const stack = [rendered];
+    for (let n = 0; stack.length && n < 10_000; n++) {
+      const x = stack.pop();
+      if (Array.isArray(x)) stack.push(...x);
+      else if (x && typeof x === 'object') stack.push(...Object.values(x));
+      else if (!(typeof x === 'string' && [...this.values].some((v) => v.length >= 3 && x.includes(v)))) this.add(x);
+    }
   }
 
   /**
