@@ -59,13 +59,17 @@ export function readOpenInventory(paths: string[], issues: ConfigIssue[], opts: 
     baseVars.set(h, v);
     return v;
   };
-  // Learnt first, so that even the problems reported below cannot print an inventory secret.
+  // Learnt first, so that even the problems reported below cannot print an inventory secret. From each place
+  // vars are written (a host, a group, a vars file), not from every host's merged view: the same secrets,
+  // linear in the inventory's size rather than in hosts times groups (a generated inventory has 50k hosts).
   if (opts.redactor) {
-    for (const h of inv.hosts.keys()) {
-      const v = varsOf(h);
-      for (const name of SECRET_VARS) opts.redactor.add(v[name]);
-      opts.redactor.addFromVars(v);
-    }
+    const learn = (v: Vars) => {
+      for (const name of SECRET_VARS) opts.redactor!.add(v[name]);
+      opts.redactor!.addFromVars(v);
+    };
+    for (const h of inv.hosts.values()) learn(h.vars);
+    for (const g of inv.groups.values()) learn(g.vars);
+    for (const vd of inv.varsDirs) for (const f of [...vd.groups.values(), ...vd.hosts.values()]) learn(f.vars);
   }
   if (issues.length > before) {
     if (clusterFile) collectIssues(issues, () => {
