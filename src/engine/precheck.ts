@@ -36,10 +36,8 @@ export function precheckIssues(opts: PrecheckOptions): ConfigIssue[] {
   const add = (i: ConfigIssue, host: string) => {
     const key = `${formatLocation(i)}\u0000${i.message}`;
     const seen = issues.get(key);
-    if (seen) {
-      if (!seen.hosts.includes(host)) seen.hosts.push(host);
-    }
-    else issues.set(key, { ...i, hosts: [host] });
+    if (!seen) issues.set(key, { ...i, hosts: [host] });
+    else if (!seen.hosts.includes(host)) seen.hosts.push(host);
   };
   const secrets = new Redactor();
   const registered = opts.playbook.plays.flatMap((p) => [...p.tasks, ...p.handlers].flatMap((t) => (t.register ? [t.register] : [])));
@@ -142,7 +140,7 @@ function prepareLocally(inv: Invocation, host: string): Error | null {
     facts: NO_FACTS,
     baseDir: inv.task.baseDir,
     root: '',
-    render: (t, extra) => renderString(t, { ...inv.vars, ...(extra ?? {}) }),
+    render: (t, extra) => renderString(t, { ...inv.vars, ...(extra ?? {}) }, { file: true }),
   };
   try {
     normalizeParams(inv, ctx);

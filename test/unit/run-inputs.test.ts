@@ -71,6 +71,15 @@ describe('loadRunInputs', () => {
     expect(problems(d, 'site.yml', { limit: 'web2' })).toEqual([]);
   });
 
+  it('checks a .j2 file the way the template module renders it (Python escapes in its strings)', () => {
+    const d = project({
+      'inventory/hosts.yml': HOSTS,
+      'templates/motd.j2': "{{ 'it\\'s ' ~ inventory_hostname }}\n",
+      'site.yml': '- hosts: all\n  tasks:\n    - template: { src: motd.j2, dest: /etc/motd }\n',
+    });
+    expect(problems(d, 'site.yml', {})).toEqual([]);
+  });
+
   it('a handler found by its listen topic is fine', () => {
     const d = project({
       'inventory/hosts.yml': HOSTS,
