@@ -58,6 +58,8 @@ export function packageName(v: string): Reason {
  */
 export function connectionWord(v: string): Reason {
   if (!v) return 'is empty';
+  // Said first: the blanks of `{{ x }}` are not the mistake, a template where lvsible reads the value as is.
+  if (v.includes('{{') || v.includes('{%')) return 'is a template: lvsible reads connection variables as written and does not render them yet';
   return first(
     () => controlChar(v),
     () => {

@@ -157,6 +157,7 @@ table('connectionWord (ansible_host, ansible_user)', connectionWord, [
   ['root admin', 'a space'],
   ['-oProxyCommand=id', 'starts with "-"'],
   ['lvs\u200bible', 'U+200B'],
+  ['{{ inventory_hostname }}.example.com', 'is a template'],
 ]);
 table('kernelModuleName', kernelModuleName, [['ip_vs', null], ['ip_vs_wlc', null], ['ipip', null], ['-r', 'starts with "-"'], ['ip_vs;reboot', 'not a kernel module'], ['ip vs', 'not a kernel module']]);
 table('packageName', packageName, [
