@@ -38,3 +38,14 @@ export function sysctlValue(v: string): Reason {
   // Tabs separate the fields of multi-value keys (tcp_rmem): allowed; every other control character is not.
   return controlChar(v.replace(/\t/g, ' '));
 }
+
+/**
+ * sysctl.d(5): if the first separator is `/`, the name is a path as is; if it is `.`, dots and slashes are
+ * swapped, so `net.ipv4.conf.eth0/1.rp_filter` and `net/ipv4/conf/eth0.1/rp_filter` are the same key.
+ */
+export function sysctlPath(name: string): string {
+  const key = name.trim().replace(/^-/, '');
+  const firstSep = key.search(/[./]/);
+  if (firstSep >= 0 && key[firstSep] === '/') return key.replace(/^\/+/, '');
+  return key.replace(/[./]/g, (c) => (c === '.' ? '/' : '.'));
+}

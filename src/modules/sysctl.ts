@@ -1,3 +1,4 @@
+import { sysctlPath } from '../grammar/sysctl.js';
 import type { Change, Step } from '../types.js';
 import { sh } from '../transport/quote.js';
 import {
@@ -32,16 +33,7 @@ export interface SysctlState {
 
 export const DEFAULT_SYSCTL_FILE = '/etc/sysctl.d/90-lvsible.conf';
 
-/**
- * sysctl.d(5): if the first separator is `/`, the name is a path as is; if it is `.`, dots and slashes are
- * swapped, so `net.ipv4.conf.eth0/1.rp_filter` and `net/ipv4/conf/eth0.1/rp_filter` are the same key.
- */
-export function sysctlPath(name: string): string {
-  const key = name.trim().replace(/^-/, '');
-  const firstSep = key.search(/[./]/);
-  if (firstSep >= 0 && key[firstSep] === '/') return key.replace(/^\/+/, '');
-  return key.replace(/[./]/g, (c) => (c === '.' ? '/' : '.'));
-}
+export { sysctlPath };
 
 function norm(p: SysctlParams): Required<Omit<SysctlParams, 'value'>> & { value?: string } {
   return {

@@ -1,4 +1,4 @@
-import { sysctlPath } from '../../modules/sysctl.js';
+import { sysctlPath } from '../../grammar/sysctl.js';
 import type { Probe } from '../../types.js';
 import { quote } from '../../transport/quote.js';
 
