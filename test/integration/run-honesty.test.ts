@@ -97,6 +97,22 @@ describe('a run after connecting tells the truth', () => {
     expect(readFileSync(join(dir, 'web1', 'etc/who'), 'utf8')).toBe('nobody\n');
   });
 
+  it('-e connection variables override the inventory for every connection, as in Ansible', async () => {
+    // The inventory says port 9 (nothing listens there): only -e's port reaches the host.
+    writeFileSync(
+      join(dir, 'wrong-port.yml'),
+      `all:\n  hosts:\n    web1:\n      ansible_host: ${a.host}\n      ansible_port: 9\n      ansible_user: ${a.user}\n      ansible_ssh_private_key_file: ${a.privateKeyPath}\n      lvsible_known_hosts_file: ${a.knownHostsPath}\n      lvsible_root: ${join(dir, 'web1')}\n`,
+    );
+    writeFileSync(join(dir, 'site.yml'), `- hosts: web1\n  tasks:\n    - copy: { content: "via -e\\n", dest: /etc/via }\n`);
+    const refused = await lvsible(['apply', '-i', 'wrong-port.yml', 'site.yml', '-e', 'ansible_port=70000'], dir);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/--extra-vars \(ansible_port\): must be <= 65535/);
+    const r = await lvsible(['apply', '-i', 'wrong-port.yml', 'site.yml', '-e', `ansible_port=${a.port}`], dir);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(dir, 'web1', 'etc/via'), 'utf8')).toBe('via -e\n');
+  });
+
   it('gather_facts: false gives the play no facts: a fact is then undefined, before any connection', async () => {
     writeFileSync(
       join(dir, 'site.yml'),
