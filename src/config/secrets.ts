@@ -74,16 +74,38 @@ export class SecretStore {
   /** A value rendered from a template that reads a secret is itself a secret (`{{ db_password | upper }}`). */
   addRendered(names: string[], vars: Record<string, unknown>, rendered: unknown): void {
     if (rendered === null || rendered === undefined || typeof rendered === 'boolean' || !this.readsSecret(names, vars)) return;
-    // A text that holds the secret as it is (`password={{ db_password }}` in a config file) is masked where
-    // the secret stands, so that the rest of a diff stays readable; only a value that no longer holds it
-    // (upper-cased, sliced, hashed by a filter) is recorded whole.
+    // A text that holds every secret it reads as it is (`password={{ db_password }}` in a config file) is
+    // masked where each secret stands, so that the rest of a diff stays readable. One that holds any of them
+    // no more (upper-cased, sliced, split, hashed by a filter) is recorded whole.
+    const read = this.secretsRead(names, vars);
+    const leaves: unknown[] = [];
     const stack = [rendered];
     for (let n = 0; stack.length && n < 10_000; n++) {
       const x = stack.pop();
       if (Array.isArray(x)) stack.push(...x);
       else if (x && typeof x === 'object') stack.push(...Object.values(x));
-      else if (!(typeof x === 'string' && [...this.values].some((v) => v.length >= 3 && x.includes(v)))) this.add(x);
+      else leaves.push(x);
     }
+    const text = leaves.map(String).join('\u0000');
+    const intact = read.length > 0 && read.every((v) => text.includes(v));
+    if (!intact) for (const x of leaves) this.add(x);
+  }
+
+  /** The known secret values the variables `names` hold (a secret-named one: all its scalars). Bounded. */
+  private secretsRead(names: string[], vars: Record<string, unknown>): string[] {
+    const out = new Set<string>();
+    for (const name of names) {
+      if (!Object.prototype.hasOwnProperty.call(vars, name) || name === 'hostvars' || name === 'groups') continue;
+      const whole = this.isSecret(name);
+      const stack = [vars[name]];
+      for (let n = 0; stack.length && n < 1_000; n++) {
+        const x = stack.pop();
+        if (Array.isArray(x)) stack.push(...x);
+        else if (x && typeof x === 'object') stack.push(...Object.values(x));
+        else if ((typeof x === 'string' || typeof x === 'number') && String(x).length >= 3 && (whole || this.values.has(String(x)))) out.add(String(x));
+      }
+    }
+    return [...out];
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Vars } from '../types.js';
-import { hasTemplate, OMIT, renderValue, TemplateError } from './template.js';
+import { hasTemplate, missingNames, OMIT, renderValue, TemplateError } from './template.js';
+import { currentSecrets } from '../config/secrets.js';
 
 /**
  * Variable precedence, lowest first (a later layer wins), as in Ansible:
@@ -28,6 +29,14 @@ const hasTemplateDeep = (v: unknown): boolean =>
         ? Object.values(v).some(hasTemplateDeep)
         : false;
 
+/** The variables the templates inside a value read (strings at any depth). */
+function templateNames(v: unknown): string[] {
+  if (typeof v === 'string') return hasTemplate(v) ? missingNames(v, {}) : [];
+  if (Array.isArray(v)) return v.flatMap(templateNames);
+  if (v && typeof v === 'object') return Object.values(v).flatMap(templateNames);
+  return [];
+}
+
 /**
  * Merge layers and resolve variables that refer to other variables (`vip: "{{ net }}.10"`). Templates read
  * a plain object of values, so resolution is done here: repeatedly render what can be rendered until nothing
@@ -49,6 +58,8 @@ export function resolveScope(layers: Vars[], fixed: Vars = {}): { vars: Vars; br
     for (const [k, v] of pending) {
       try {
         vars[k] = renderValue(v, vars);
+        // `derived: "{{ db_password | upper }}"` is a secret too, whatever its name: recorded once rendered.
+        currentSecrets().addRendered(templateNames(v), vars, vars[k]);
         pending.delete(k);
         broken.delete(k);
         progressed = true;
