@@ -8,6 +8,7 @@ import { contains, networkOf, parseIp } from './net.js';
 import type { ClusterModel, RealServer, VirtualService, VrrpAddress, VrrpInstance } from './types.js';
 
 export function checkCluster(model: ClusterModel, lans: Lans, r: Reporter): void {
+  checkNames(model, r);
   checkServices(model, r);
   checkVips(model, lans, r);
   checkVipPrefixes(model, lans, r);
@@ -15,6 +16,24 @@ export function checkCluster(model: ClusterModel, lans: Lans, r: Reporter): void
   for (const svc of model.virtual_services) for (const rs of svc.realservers) checkRealServer(model, lans, svc, rs, r);
   checkMethodConflicts(model, r);
   checkSyncDaemon(model, lans, r);
+}
+
+/**
+ * Names are how errors, verify and keepalived.conf tell instances and services apart: two VRRP instances of
+ * one name are two `vrrp_instance VI_1` blocks (keepalived refuses the file) and make `sync_daemon`
+ * ambiguous; two services of one name make every message about either ambiguous.
+ */
+function checkNames(model: ClusterModel, r: Reporter): void {
+  const unique = (items: { name: string; path: (string | number)[] }[], what: string) => {
+    const first = new Map<string, (string | number)[]>();
+    for (const it of items) {
+      const prev = first.get(it.name);
+      if (prev) r.error([...it.path, 'name'], `${what} name "${it.name}" is used twice (first at ${r.where(prev)}): names must be unique`);
+      else first.set(it.name, it.path);
+    }
+  };
+  unique(model.vrrp_instances, 'vrrp_instance');
+  unique(model.virtual_services, 'virtual service');
 }
 
 const serviceKey = (s: VirtualService) => (s.protocol === 'fwmark' ? `fwmark ${s.fwmark} IPv${s.family}` : `${s.protocol} ${s.vip}:${s.port}`);
