@@ -3,6 +3,8 @@
  * reference (published for editors), so the words matter as much as the types.
  */
 
+/** What keepalived and ipvsadm store these numbers in: a larger one is not a setting, it is a typo. */
+const UINT32 = 4294967295;
 const port = { type: 'integer', minimum: 0, maximum: 65535 };
 const seconds = { type: 'integer', minimum: 0, maximum: 2678400 };
 const hostName = { type: 'string', minLength: 1 };
@@ -13,9 +15,9 @@ const dev = { ...word, pattern: '^[A-Za-z0-9_.:@-]{1,15}$' };
 const checkCommon = {
   connect_port: { ...port, description: 'Port the check connects to (default: the realserver port; set it for fwmark services).' },
   connect_ip: { ...word, description: 'Address the check connects to (default: the realserver address, not the VIP).' },
-  connect_timeout: { type: 'integer', minimum: 1, description: 'Seconds before a connection attempt counts as failed.' },
-  retry: { type: 'integer', minimum: 0, description: 'Failed attempts before the realserver is taken out.' },
-  delay_before_retry: { type: 'integer', minimum: 0, description: 'Seconds between retries.' },
+  connect_timeout: { type: 'integer', minimum: 1, maximum: UINT32, description: 'Seconds before a connection attempt counts as failed.' },
+  retry: { type: 'integer', minimum: 0, maximum: UINT32, description: 'Failed attempts before the realserver is taken out.' },
+  delay_before_retry: { type: 'integer', minimum: 0, maximum: UINT32, description: 'Seconds between retries.' },
 };
 
 // One object schema for every check kind (which fields go with which kind is checked in build.ts): a
@@ -38,7 +40,7 @@ export const healthCheckSchema = {
       status_code: { type: 'integer', minimum: 100, maximum: 599, description: 'HTTP_GET/SSL_GET: expected HTTP status (default 200).' },
       virtualhost: { ...word, description: 'HTTP_GET/SSL_GET: Host header to send.' },
       misc_path: { type: 'string', pattern: '^[^"\\n{}#!]+$', description: 'MISC_CHECK: command line run on the director.' },
-      misc_timeout: { type: 'integer', minimum: 1, description: 'MISC_CHECK: seconds before the script counts as failed.' },
+      misc_timeout: { type: 'integer', minimum: 1, maximum: UINT32, description: 'MISC_CHECK: seconds before the script counts as failed.' },
       misc_dynamic: { type: 'boolean', description: 'MISC_CHECK: exit codes 2..255 set the weight to code-2.' },
     },
   },
@@ -55,8 +57,8 @@ const realserverSchema = {
     method: { enum: ['nat', 'dr', 'tun'], description: 'Forwarding method: nat (masquerading), dr (direct routing), tun (IPIP).' },
     port: { ...port, description: 'Realserver port. Only NAT may differ from the virtual port (default: the virtual port).' },
     weight: { type: 'integer', minimum: 0, maximum: 65535, description: 'Scheduling weight; 0 = quiescent (default 1).' },
-    u_threshold: { type: 'integer', minimum: 0, description: 'Upper connection threshold (0 = none).' },
-    l_threshold: { type: 'integer', minimum: 0, description: 'Lower connection threshold (0 = none).' },
+    u_threshold: { type: 'integer', minimum: 0, maximum: UINT32, description: 'Upper connection threshold (0 = none).' },
+    l_threshold: { type: 'integer', minimum: 0, maximum: UINT32, description: 'Lower connection threshold (0 = none).' },
     health_check: healthCheckSchema,
   },
 };
@@ -101,7 +103,7 @@ const virtualServiceSchema = {
       ],
     },
     ops: { type: 'boolean', description: 'One-packet scheduling (UDP and fwmark only).' },
-    delay_loop: { type: 'integer', minimum: 1, description: 'keepalived checker interval in seconds (default 6).' },
+    delay_loop: { type: 'integer', minimum: 1, maximum: UINT32, description: 'keepalived checker interval in seconds (default 6).' },
     health_check: healthCheckSchema,
     sorry_server: {
       type: 'object',
