@@ -177,7 +177,8 @@ describe('cluster.yml values keepalived.conf carries as written are checked at l
 `;
   it('every problem, each at its line', () => {
     expect(issuesOf(() => parseCluster(text, 'cluster.yml', inv)).map((i) => `${i.line} ${i.field}: ${i.message}`)).toEqual([
-      expect.stringMatching(/^8 lvs\.vrrp_instances\[0\]\.authentication\.pass: auth_pass "a'b" contains "'"/),
+      // The secret is neither quoted nor described by its characters.
+      expect.stringMatching(/^8 lvs\.vrrp_instances\[0\]\.authentication\.pass: auth_pass must be one keepalived word: no blanks, quotes/),
       expect.stringMatching(/^13 lvs\.virtual_services\[0\]\.health_check\.path: path "\/\$_HASH" contains "\$"/),
       expect.stringMatching(/^13 lvs\.virtual_services\[0\]\.health_check\.connect_ip: connect_ip "dir1" is not an IPv4\/IPv6 address/),
       expect.stringMatching(/^17 lvs\.virtual_services\[0\]\.realservers\[0\]\.health_check\.misc_path: misc_path .* backslash/),

@@ -25,7 +25,10 @@ export function checkWords(raw: RawCluster, usesKeepalived: boolean, r: Reporter
     const p = ['lvs', 'vrrp_instances', i];
     fit([...p, 'name'], v.name, keepalivedName, 'vrrp_instance name');
     fit([...p, 'interface'], v.interface, (x) => interfaceName(x), 'interface');
-    if (v.authentication) fit([...p, 'authentication', 'pass'], v.authentication.pass, keepalivedWord, 'auth_pass');
+    // A secret: the message says what is allowed, never which of its characters is not (that would give it away).
+    if (v.authentication && typeof v.authentication.pass === 'string' && keepalivedWord(v.authentication.pass)) {
+      r.error([...p, 'authentication', 'pass'], 'auth_pass must be one keepalived word: no blanks, quotes, backslashes, # ! { } $ or control characters');
+    }
     v.virtual_ipaddress.forEach((e, j) => {
       if (typeof e === 'object' && e) fit([...p, 'virtual_ipaddress', j, 'dev'], e.dev, (x) => interfaceName(x), 'dev');
     });
