@@ -1,4 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { ConfigError } from '../errors.js';
+import { COMMAND_LINE } from './input-checks.js';
 import { join } from 'node:path';
 import { playbookSchema, taskFileSchema } from '../playbook/schema.js';
 import { inventorySchema } from '../inventory/schema.js';
@@ -14,6 +16,8 @@ export function allSchemas(): Record<string, object> {
 export function schemaCommand(name: string | undefined, flags: { out?: string }): number {
   const all = allSchemas();
   if (flags.out) {
+    const st = statSync(flags.out, { throwIfNoEntry: false });
+    if (st && !st.isDirectory()) throw new ConfigError([{ file: COMMAND_LINE, field: '--out', message: `${JSON.stringify(flags.out)} is a file, not a directory` }]);
     mkdirSync(flags.out, { recursive: true });
     for (const [n, s] of Object.entries(all)) writeFileSync(join(flags.out, `${n}.schema.json`), `${JSON.stringify(s, null, 2)}\n`);
     process.stdout.write(`wrote ${Object.keys(all).length} schemas to ${flags.out}\n`);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readInputText } from '../config/read.js';
 import type { Connection, Probe, Vars } from '../types.js';
 import { ConfigError, ExitCode } from '../errors.js';
 import { runProbe } from '../engine/probe.js';
@@ -13,6 +13,7 @@ import { palette, wantsColor } from '../report/format.js';
 import { checkInventoryExists, LAB_INVENTORY } from './common.js';
 import { openInventory, type OpenedInventory } from './inventory-view.js';
 import { limitIssues } from './input-checks.js';
+import { asInputError } from './ipvsadm.js';
 
 interface DirectorReport {
   host: string;
@@ -170,7 +171,12 @@ function verifyOffline(model: ClusterModel, file: string, director: string | und
     process.stderr.write(`error: the model has ${model.directors.length} directors (${model.directors.join(', ')}): say which with --director\n`);
     return ExitCode.error;
   }
-  const drift = verifyDirectorOffline(desiredTable(model, host), readFileSync(file, 'utf8'));
+  let drift: ReturnType<typeof verifyDirectorOffline>;
+  try {
+    drift = verifyDirectorOffline(desiredTable(model, host), readInputText(file));
+  } catch (e) {
+    throw asInputError(e, file);
+  }
   if (json) process.stdout.write(`${JSON.stringify({ director: host, drift }, null, 2)}\n`);
   else {
     for (const d of drift) process.stdout.write(`✗ ${formatDrift(d)}\n`);

@@ -103,7 +103,7 @@ export function precheckIssues(opts: PrecheckOptions): ConfigIssue[] {
             }
           }
           const found = checkParams(inv);
-          for (const i of found) add(i, host);
+          for (const i of found) add(fromVariable(i, inv, (name) => scopeVarLoc(opts, play, host, name)), host);
           if (found.length || !inv.module) continue;
           const e = prepareLocally(inv, host);
           if (e && !laterOnly(e)) add({ ...whereFrom(e, inv), message: describe(e, inv) }, host);
@@ -128,6 +128,23 @@ function scopeVarLoc(opts: PrecheckOptions, play: Play, host: string, name: stri
   if (name in play.roleVars) return undefined;
   if (name in play.vars) return play.varLocs[name];
   return opts.inventory.varLocation?.(host, name);
+}
+
+/**
+ * A parameter written as one variable (`drain_timeout: "{{ lvs_ipvs_drain_timeout }}"`, as roles do) is wrong
+ * where that variable is set: `-e`, a play, the inventory. Point there, and say which variable it was.
+ */
+function fromVariable(issue: ConfigIssue, inv: Invocation, locate: (name: string) => SourceLocation | undefined): ConfigIssue {
+  // Only for a role's task: in the operator's own playbook the parameter line is theirs too, and the nearer.
+  if (!inv.task.role) return issue;
+  const { path } = inv.task.argsAt;
+  const full = issue.field ? parseField(issue.field) : [];
+  if (full.length < path.length) return issue;
+  let raw: unknown = inv.task.args;
+  for (const seg of full.slice(path.length)) raw = raw && typeof raw === 'object' ? (raw as Record<string | number, unknown>)[seg] : undefined;
+  const name = typeof raw === 'string' ? /^\s*\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}\s*$/.exec(raw)?.[1] : undefined;
+  const at = name ? locate(name) : undefined;
+  return at ? { ...issue, ...at, message: `${issue.message} (the value of "${name}", given to ${issue.field})` } : issue;
 }
 
 /** `result.stdout` -> `result`: what is undefined is the variable, whatever was asked of it. */

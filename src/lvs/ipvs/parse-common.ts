@@ -8,7 +8,8 @@ export class IpvsParseError extends Error {
     readonly line: string,
     readonly reason: string,
   ) {
-    super(`line ${lineNo}: ${reason}\n  ${line.trim()}`);
+    // The line is shown escaped: a hostile file must not write control sequences to the operator's terminal.
+    super(`line ${lineNo}: ${reason}\n  ${JSON.stringify(line.trim().slice(0, 200)).slice(1, -1)}`);
     this.name = 'IpvsParseError';
   }
 }
@@ -92,7 +93,13 @@ export function uint(token: string | undefined, line: Line, what: string): numbe
   const v = token === undefined ? -1 : digits(token);
   if (v >= 0) return v;
   if (token === undefined || !UINT.test(token)) throw new IpvsParseError(line.no, line.text, `expected ${what}, got ${token ?? 'end of line'}`);
-  return Number(token);
+  return inRange(Number(token), line, what);
+}
+
+/** ipvsadm prints at most 64-bit counters; anything longer is not its output (and would read as Infinity). */
+function inRange(n: number, line: Line, what: string): number {
+  if (!Number.isFinite(n) || Math.abs(n) > 2 ** 64) throw new IpvsParseError(line.no, line.text, `${what} out of range`);
+  return n;
 }
 
 export function int(token: string | undefined, line: Line, what: string): number {
@@ -102,7 +109,7 @@ export function int(token: string | undefined, line: Line, what: string): number
     if (v >= 0) return negative ? -v : v;
   }
   if (token === undefined || !INT.test(token)) throw new IpvsParseError(line.no, line.text, `expected ${what}, got ${token ?? 'end of line'}`);
-  return Number(token);
+  return inRange(Number(token), line, what);
 }
 
 /** ipvsadm <= 1.31 printed marks >= 2^31 as negative (`%d`): bring them back to the unsigned mark. */

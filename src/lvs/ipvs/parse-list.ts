@@ -1,3 +1,4 @@
+import { serviceKey } from './keys.js';
 import {
   endpoint,
   IpvsParseError,
@@ -58,6 +59,7 @@ export function parseList(text: string): IpvsListing {
   const specs: PartialTable['services'] = [];
   const counters: CounterListing['services'] = [];
   let current: PartialTable['services'][number] | CounterListing['services'][number] | undefined;
+  const seen = new Map<string, number>();
 
   const raw = text.split('\n');
   for (let i = 0; i < raw.length; i++) {
@@ -98,6 +100,12 @@ export function parseList(text: string): IpvsListing {
     } else {
       const { head, used, numeric: n } = serviceHead(line);
       if (!n) numeric = false;
+      // ipvsadm prints each service once: a second one is not a listing (an edited or concatenated file), and
+      // merging them would let the last block decide what verify compares.
+      const key = serviceKey(head as Parameters<typeof serviceKey>[0]);
+      const first = seen.get(key);
+      if (first !== undefined) throw new IpvsParseError(line.no, line.text, `the service is listed twice (first at line ${first}): not one ipvsadm listing`);
+      seen.set(key, line.no);
       const rest = t.slice(used);
       if (format === 'stats' || format === 'rate') {
         current = { ...head, stats: trafficStats(rest, line), destinations: [] };

@@ -1,0 +1,1 @@
+require('fs').writeFileSync('ipvsadm.txt', 'IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nTCP  198.51.100.10:80 rr\n  -> 198.51.100.21:80             Route   1' + '1'.repeat(5000) + '      0          0\n');
