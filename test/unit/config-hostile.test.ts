@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { aliasBomb, deepNesting, iniInventory, yamlInventory } from '../../bench/hostile-input-gen.js';
 import { parseExtraVars } from '../../src/commands/common.js';
@@ -113,10 +114,19 @@ describe('input files: bytes', () => {
     expect(issuesOf(() => readInputText(join(dir, 'nope.yml')))).toEqual([{ file: join(dir, 'nope.yml'), message: 'file not found' }]);
   });
 
-  it.skipIf(process.getuid?.() === 0)('refuses a file it may not read', () => {
+  it('refuses a file it may not read', () => {
     const file = put('secret.yml', 'a: 1\n');
     chmodSync(file, 0o000);
-    expect(issuesOf(() => readInputText(file))).toEqual([{ file, message: 'cannot read: permission denied (EACCES)' }]);
+    if (process.getuid?.() !== 0) {
+      expect(issuesOf(() => readInputText(file))).toEqual([{ file, message: 'cannot read: permission denied (EACCES)' }]);
+      return;
+    }
+    // Root reads anything: the same read, as an unprivileged user (nobody), in a child process.
+    chmodSync(dir, 0o755);
+    const code = `import('${resolve('src/config/read.ts')}').then((m) => { try { m.readInputText(${JSON.stringify(file)}); console.log('read'); } catch (e) { console.log(JSON.stringify(e.issues)); } })`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: resolve('.'), env: { ...process.env, HOME: '/tmp' } });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout.trim())).toEqual([{ file, message: 'cannot read: permission denied (EACCES)' }]);
   });
 });
 
