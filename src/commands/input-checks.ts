@@ -1,3 +1,8 @@
+/**
+ * The checks of a run's inputs that need more than one file, or none: options, --limit and host patterns
+ * against the inventory, templated `hosts:`, lvs_state, key files, variables that may not be set where they
+ * are. Each returns its problems; loadRunInputs (inputs.ts) runs them in order and reports them together.
+ */
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -16,11 +21,9 @@ import { CLUSTER_VIEW_NAMES } from '../lvs/model/index.js';
 export const COMMAND_LINE = 'command line';
 
 /**
- * The checks of a run's inputs that need more than one file: options, --limit and host patterns against the
- * inventory, templated `hosts:`, lvs_state, key files. Each returns its problems; loadRunInputs orders them.
+ * Option values: a typo must not become NaN, 0 forks (nothing runs), a timer that never fires, an empty tag
+ * list (everything runs) or a user name ssh would read as an option.
  */
-
-/** Numbers from the command line: a typo must not become NaN, 0 forks (nothing runs) or a timer that never fires. */
 export function flagIssues(flags: { forks?: string; timeout?: string; user?: string; privateKey?: string; tags?: string; skipTags?: string }): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const at = (field: string, message: string) => issues.push({ file: COMMAND_LINE, field, message });
