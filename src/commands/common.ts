@@ -22,7 +22,9 @@ export function defaultInventory(playbook?: string): string[] {
 }
 
 export function checkInventoryExists(paths: string[]): void {
-  const missing = paths.filter((p) => !existsSync(p));
+  // The lab's directory is in the repo (its README) before `lab up` writes hosts.yml into it: without that file
+  // the example inventories' host names (dir1, rs-nat...) would be looked up as DNS names and tried.
+  const missing = paths.filter((p) => !existsSync(p) || (resolve(p) === LAB_INVENTORY && !existsSync(join(p, 'hosts.yml'))));
   if (!missing.length) return;
   const lab = missing.find((p) => resolve(p) === LAB_INVENTORY);
   throw new ConfigError(

@@ -142,3 +142,13 @@ describe('refused input with --json', () => {
     expect(err.join('')).toMatch(/2 problems in the input/);
   });
 });
+
+describe('the default lab inventory', () => {
+  it('is missing until `lab up` writes hosts.yml into it (its directory holds only a README in the repo)', async () => {
+    const { checkInventoryExists, LAB_INVENTORY } = await import('../../src/commands/common.js');
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(LAB_INVENTORY)).toBe(true);
+    if (existsSync(join(LAB_INVENTORY, 'hosts.yml'))) return; // a developer's lab is up: nothing to show here
+    expect(() => checkInventoryExists([LAB_INVENTORY])).toThrow(/run `lvsible lab up` first/);
+  });
+});
