@@ -1,4 +1,4 @@
-import { currentSecrets, isSecretName, MIN_SECRET_LENGTH, SecretStore } from '../config/secrets.js';
+import { currentSecrets, MIN_SECRET_LENGTH, SecretStore } from '../config/secrets.js';
 import { quote } from '../transport/quote.js';
 
 /**
@@ -66,13 +66,13 @@ export function secretForms(s: string): string[] {
  * A secret written as an assignment in an error text (`"db_password": "S3CRET`, `api_key=S3CRET`, `--password=x`),
  * masked by its name: a parser error may quote a value that never loaded, so its value is not known.
  */
-export function maskAssignments(text: string): string {
+export function maskAssignments(text: string, store: SecretStore = currentSecrets()): string {
   const re = /([A-Za-z_][\w-]*)(\\?["']?[ \t]*[:=][ \t]*)(\\?["']?)/g;
   let out = '';
   let from = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const [head, name, , quote] = m as unknown as [string, string, string, string];
-    if (!isSecretName(name) && !currentSecrets().names.has(name)) continue;
+    if (!store.isSecret(name)) continue;
     const start = m.index + head.length;
     // Quoted: up to the closing quote (or the line's end, in a broken document); bare: up to a delimiter.
     let end = quote ? text.indexOf(quote, start) : start;
@@ -87,10 +87,34 @@ export function maskAssignments(text: string): string {
   return out + text.slice(from);
 }
 
-export class Redactor {
-  private built = -1;
-  private re: RegExp | null = null;
+/**
+ * One pattern per store, not per Redactor: the engine, the precheck, every reporter and the CLI each hold a
+ * Redactor over the run's store, and a new secret would otherwise make each of them rebuild it. Each value's
+ * forms are kept too, so a new secret costs its own forms and one join, not the forms of every secret again.
+ */
+const patterns = new WeakMap<SecretStore, { version: number; re: RegExp | null; forms: Map<string, { exact: string[]; loose: string | null }> }>();
 
+function patternOf(store: SecretStore): RegExp | null {
+  let p = patterns.get(store);
+  if (!p) patterns.set(store, (p = { version: -1, re: null, forms: new Map() }));
+  if (p.version !== store.version) {
+    const forms = new Set<string>();
+    const loose: string[] = [];
+    for (const s of store.values) {
+      let f = p.forms.get(s);
+      if (!f) p.forms.set(s, (f = { exact: secretForms(s), loose: looseForm(s) }));
+      for (const x of f.exact) forms.add(x);
+      if (f.loose !== null) loose.push(f.loose);
+    }
+    // Longest first: a form that contains another must be replaced whole.
+    const sorted = [...forms].sort((a, b) => b.length - a.length).map(escapeRe);
+    p.re = sorted.length ? new RegExp([...sorted, ...loose].join('|'), 'g') : null;
+    p.version = store.version;
+  }
+  return p.re;
+}
+
+export class Redactor {
   /** Redactors made inside one run (src/cli.ts withSecrets) share its store, so every output knows every secret. */
   constructor(readonly store: SecretStore = currentSecrets()) {}
 
@@ -125,27 +149,14 @@ export class Redactor {
     }
   }
 
-  private pattern(): RegExp | null {
-    if (this.built !== this.store.version) {
-      const forms = new Set<string>();
-      for (const s of this.store.values) for (const f of secretForms(s)) forms.add(f);
-      // Longest first: a form that contains another must be replaced whole.
-      const sorted = [...forms].sort((a, b) => b.length - a.length).map(escapeRe);
-      const loose = [...this.store.values].map(looseForm).filter((f): f is string => f !== null);
-      this.re = sorted.length ? new RegExp([...sorted, ...loose].join('|'), 'g') : null;
-      this.built = this.store.version;
-    }
-    return this.re;
-  }
-
   text(s: string): string {
-    const re = this.pattern();
+    const re = patternOf(this.store);
     return re ? s.replace(re, MASK) : s;
   }
 
   /** For error messages: known values, and anything written as `secret_name: value`. */
   error(s: string): string {
-    return maskAssignments(this.text(s));
+    return maskAssignments(this.text(s), this.store);
   }
 
   deep<T>(v: T): T {
