@@ -1,4 +1,4 @@
-import { isDict, JinjaError, repr, toText, typeName, use } from './values.js';
+import { isDict, JinjaError, NOTHING, ownValue, repr, toText, typeName, use } from './values.js';
 
 /**
  * Python's two string formatters: `"%s-%d" % (a, b)` / `| format(a, b)`, and `"{}:{}".format(h, p)`.
@@ -20,8 +20,10 @@ export function printf(fmt: string, values: unknown, pos: number): string {
     let v: unknown;
     if (key !== undefined) {
       const map = list[0];
-      if (!isDict(map) || !Object.prototype.hasOwnProperty.call(map, key)) throw new JinjaError(`format key "${key}" not given`, pos);
-      v = use(map[key], pos);
+      // Through the sandbox, as every other read: an own getter or a forbidden name is not a key.
+      const got = isDict(map) ? ownValue(map, key) : NOTHING;
+      if (got === NOTHING) throw new JinjaError(`format key "${key}" not given`, pos);
+      v = use(got, pos);
     } else v = take();
     const w = width === '*' ? Number(take()) : width ? Number(width) : 0;
     const p = prec === '*' ? Number(take()) : prec !== undefined ? Number(prec) : undefined;
