@@ -6,7 +6,7 @@ import { GLOBALS, OMIT } from './jinja/globals.js';
 import { lex, type Token } from './jinja/lexer.js';
 import { parse, parseExpr } from './jinja/parser.js';
 import { renderStmts } from './jinja/render.js';
-import { assertData, JinjaError, NOTHING, ownValue, truthy } from './jinja/values.js';
+import { assertData, FORBIDDEN_NAMES, JinjaError, NOTHING, ownValue, truthy } from './jinja/values.js';
 
 /**
  * Jinja2 as Ansible runs it, interpreted over plain data (src/playbook/jinja/): no code is generated and a
@@ -228,7 +228,8 @@ function place(template: string, pos: number): { text: string; line?: number; co
 }
 
 /** Names a template may never reach: what every known escape from a template engine goes through. */
-const REACH = /(?:\.\s*|\[\s*['"])(__[A-Za-z0-9_]*|constructor|prototype|mro|toString|valueOf)\b/;
+/** Built from the sandbox's own list (jinja/values.ts), so the two cannot drift apart. */
+const REACH = new RegExp(`(?:\\.\\s*|\\[\\s*['"])(__[A-Za-z0-9_]*|${FORBIDDEN_NAMES.filter((n) => !n.startsWith('__')).join('|')})\\b`);
 
 /**
  * The forbidden name a template reaches for (`x.__class__`, `range.constructor`, `d['__proto__']`), if any.

@@ -40,7 +40,8 @@ export function use<T>(v: T, pos: number): Exclude<T, Undef> {
 }
 
 // Never reachable, even as own keys of data: the names every known template escape starts from.
-const FORBIDDEN = new Set(['constructor', 'prototype', '__proto__', 'mro', 'toString', 'valueOf']);
+export const FORBIDDEN_NAMES = ['constructor', 'prototype', '__proto__', 'mro', 'toString', 'valueOf'] as const;
+const FORBIDDEN = new Set<string>(FORBIDDEN_NAMES);
 export const forbidden = (k: string) => FORBIDDEN.has(k) || k.startsWith('__');
 
 export function isDict(v: unknown): v is Record<string, unknown> {
