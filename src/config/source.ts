@@ -1,5 +1,5 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
-import { ConfigError, type ConfigIssue } from '../errors.js';
+import { ConfigError, type ConfigIssue, type SourceLocation } from '../errors.js';
 import { checkText, readInputText } from './read.js';
 import { checkYamlStructure, MAX_DEPTH, parseBounded } from './yaml-limits.js';
 import { currentSecrets, secretTag } from './secrets.js';
@@ -178,6 +178,17 @@ export function parseField(field: string): PathSegment[] {
 /** Turn a path into the dotted form shown to operators: `tasks[2].sysctl.value`. */
 export function formatPath(path: PathSegment[]): string {
   return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+/** Where the value at `path` is written, as a location with its dotted field. */
+export function locationAt(doc: SourceDoc, path: PathSegment[]): SourceLocation {
+  const { line, col } = doc.locate(path);
+  return { file: doc.file, line, col, field: formatPath(path) || undefined };
+}
+
+/** Where each of `keys` is written under `at` (a mapping's variables, say). */
+export function locationsUnder(doc: SourceDoc, at: PathSegment[], keys: string[]): Record<string, SourceLocation> {
+  return Object.fromEntries(keys.map((k) => [k, locationAt(doc, [...at, k])]));
 }
 
 /** An issue about the key at the end of `path` (an unknown field), located at the key rather than its value. */

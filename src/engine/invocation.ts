@@ -1,8 +1,7 @@
 import type { ConfigIssue, SourceLocation } from '../errors.js';
 import type { Module, ModuleContext, Vars } from '../types.js';
 import { validate } from '../config/validate.js';
-import { formatPath, issueAt, parseField, type PathSegment, type SourceDoc } from '../config/source.js';
-export { parseField };
+import { issueAt, locationAt, parseField, type PathSegment, type SourceDoc } from '../config/source.js';
 import { evalCondition, hasTemplate, missingNames, OMIT, renderValue, TemplateError } from '../playbook/template.js';
 import { currentSecrets } from '../config/secrets.js';
 import { explain, VariableError } from '../playbook/vars.js';
@@ -120,12 +119,7 @@ export function stageLoc(task: Task, stage: PrepareStage, error?: Error): Source
   if (stage === 'when' && error instanceof ConditionError) {
     // Conditions inherited from a role or an include come first; the task's own are written under `when:`.
     const own = error.index - task.whenInherited;
-    if (own >= 0 && task.keyLocs.when) {
-      const { doc, path } = task.argsAt;
-      const at = [...path.slice(0, -1), 'when', own];
-      const { line, col } = doc.locate(at);
-      return { file: doc.file, line, col, field: formatPath(at) };
-    }
+    if (own >= 0 && task.keyLocs.when) return locationAt(task.argsAt.doc, [...task.argsAt.path.slice(0, -1), 'when', own]);
   }
   const k = task.keyLocs;
   const at = stage === 'args' ? k.module : stage === 'loop' ? (k.loop ?? k.with_items) : k[stage];
@@ -154,11 +148,8 @@ export function checkParams(inv: Invocation): ConfigIssue[] {
 
 /** Where an argument of the task's module is written (or its nearest written parent). */
 export function argLoc(task: Task, path: PathSegment[]): SourceLocation {
-  const { doc, path: base } = task.argsAt;
-  const { line, col } = doc.locate([...base, ...path]);
-  return { file: doc.file, line, col, field: formatPath([...base, ...path]) };
+  return locationAt(task.argsAt.doc, [...task.argsAt.path, ...path]);
 }
-
 
 export function normalizeParams(inv: Invocation, ctx: ModuleContext): Record<string, unknown> {
   return inv.module?.normalize ? (inv.module.normalize(inv.params, ctx) as Record<string, unknown>) : inv.params;

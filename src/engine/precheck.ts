@@ -4,7 +4,8 @@ import { evalCondition, renderString, sandboxReach, TemplateError } from '../pla
 import { VariableError } from '../playbook/vars.js';
 import type { HostFacts, ModuleContext } from '../types.js';
 import { FACT_NAMES } from './facts.js';
-import { argLoc, checkParams, normalizeParams, parseField, prepareTask, stageLoc, type Invocation } from './invocation.js';
+import { parseField } from '../config/source.js';
+import { argLoc, checkParams, normalizeParams, prepareTask, stageLoc, type Invocation } from './invocation.js';
 import { Redactor } from './redact.js';
 import { playHosts, scopeFor, selectTasks, type RunOptions } from './run.js';
 

@@ -173,8 +173,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
           // `lvsible_root`: an alternate root for every path (like dpkg --root), e.g. to provision an image tree.
           root: opts.root ?? String(opts.inventory.hostVars(host).lvsible_root ?? ''),
           commandTimeoutMs: opts.commandTimeoutMs,
-        }), emit, play.name, opts.check);
-        if (outcome === 'failed') stats(host).failed ||= 1;
+        }), { emit, play: play.name, check: opts.check, stats: stats(host) });
         if (outcome !== 'ok') out.add(host);
         if (outcome === 'failed') failed.add(host);
         if (outcome === 'unreachable') unreachable.add(host);
@@ -199,12 +198,17 @@ export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
  * Whatever goes wrong on one host after the run started is that host's failure, reported as such: the other
  * hosts go on, the recap is printed, and the run never claims that nothing was contacted.
  */
-async function safely(host: string, work: () => Promise<HostOutcome>, emit: EventSink, play: string, check: boolean): Promise<HostOutcome> {
+async function safely(
+  host: string,
+  work: () => Promise<HostOutcome>,
+  on: { emit: EventSink; play: string; check: boolean; stats: HostStats },
+): Promise<HostOutcome> {
   try {
     return await work();
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    emit({ type: 'task', play, host, task: 'run', module: 'engine', status: 'failed', check, handler: false, changes: [], message: `internal error on this host: ${message}` });
+    on.stats.failed++;
+    on.emit({ type: 'task', play: on.play, host, task: 'run', module: 'engine', status: 'failed', check: on.check, handler: false, changes: [], message: `internal error on this host: ${message}` });
     return 'failed';
   }
 }

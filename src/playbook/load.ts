@@ -3,26 +3,15 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, displayPath, type ConfigIssue, type SourceLocation } from '../errors.js';
 import type { Vars } from '../types.js';
-import { formatPath, issueAt, keyIssueAt, loadYaml, type PathSegment, type SourceDoc } from '../config/source.js';
+import { issueAt, keyIssueAt, loadYaml, locationAt, locationsUnder, type PathSegment, type SourceDoc } from '../config/source.js';
+import { hasTemplate } from './template.js';
 import { validate } from '../config/validate.js';
 import { playbookSchema, taskFileSchema } from './schema.js';
 import { closest, parseTask } from './task.js';
-import type { Play, Playbook, Task } from './types.js';
+import type { Inherited, Play, Playbook, Task } from './types.js';
 
 /** Roles shipped with lvsible (director, realserver): the last place a role is looked for. */
 export const BUILTIN_ROLES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../roles');
-
-interface Inherited {
-  tags: string[];
-  when: unknown[];
-  vars: Vars;
-  /** Where each of `vars` is written (role parameters in the play). */
-  varLocs?: Record<string, SourceLocation>;
-  become?: boolean;
-  becomeUser?: string;
-  /** `no_log` of the play, role or import_tasks: hides every task below it. */
-  noLog?: boolean;
-}
 
 /**
  * Load a playbook with its roles, vars_files and imported task files. Every problem in every file is
@@ -79,7 +68,7 @@ function loadPlay(
   const vars: Vars = {};
   const varLocs: Record<string, SourceLocation> = {};
   for (const [j, f] of ((raw.vars_files as string[] | undefined) ?? []).entries()) {
-    if (f.includes('{{') || f.includes('{%')) {
+    if (hasTemplate(f)) {
       issues.push(issueAt(doc, [...path, 'vars_files', j], `vars_files: a templated path (${JSON.stringify(f)}) is not rendered by lvsible yet; name the file, or pass its variables with -e @FILE`));
       continue;
     }
@@ -87,7 +76,7 @@ function loadPlay(
     Object.assign(vars, loaded);
   }
   Object.assign(vars, (raw.vars as Vars | undefined) ?? {});
-  Object.assign(varLocs, locsOf(doc, [...path, 'vars'], Object.keys((raw.vars as Vars | undefined) ?? {})));
+  Object.assign(varLocs, locationsUnder(doc, [...path, 'vars'], Object.keys((raw.vars as Vars | undefined) ?? {})));
   const playTags = list(raw.tags);
   const base: Inherited = { tags: playTags, when: [], vars: {}, noLog: raw.no_log === true };
   const roleDefaults: Vars = {};
@@ -112,8 +101,8 @@ function loadPlay(
       when: when === undefined ? [] : Array.isArray(when) ? when : [when],
       vars: { ...params, ...((rv as Vars | undefined) ?? {}) },
       varLocs: {
-        ...locsOf(doc, roleAt, Object.keys(params)),
-        ...locsOf(doc, [...roleAt, 'vars'], Object.keys((rv as Vars | undefined) ?? {})),
+        ...locationsUnder(doc, roleAt, Object.keys(params)),
+        ...locationsUnder(doc, [...roleAt, 'vars'], Object.keys((rv as Vars | undefined) ?? {})),
       },
       become: become as boolean | undefined,
       becomeUser: becomeUser as string | undefined,
@@ -129,7 +118,6 @@ function loadPlay(
   for (const t of section('handlers')) handlers.push(t);
   checkNotify(tasks, handlers, issues);
   const { line, col } = doc.locate(path);
-  const at = doc.locate([...path, 'hosts']);
   return {
     name: typeof raw.name === 'string' ? raw.name : hosts,
     hosts,
@@ -143,7 +131,7 @@ function loadPlay(
     tasks,
     handlers,
     loc: { file: doc.file, line, col },
-    hostsLoc: { file: doc.file, line: at.line, col: at.col, field: formatPath([...path, 'hosts']) },
+    hostsLoc: locationAt(doc, [...path, 'hosts']),
   };
 }
 
@@ -165,10 +153,10 @@ function checkNotify(tasks: Task[], handlers: Task[], issues: ConfigIssue[]): vo
   }
 }
 
-/** `files`: the task files being imported, outermost first, so a file that imports itself is refused, not a stack overflow. */
 /** Keys an `import_tasks`/`include_tasks` entry takes: they apply to every task it brings in. */
 const IMPORT_KEYS = new Set(['import_tasks', 'include_tasks', 'name', 'tags', 'when', 'vars', 'become', 'become_user', 'no_log']);
 
+/** `files`: the task files being imported, outermost first, so a file that imports itself is refused, not a stack overflow. */
 type TaskCtx = { baseDir: string; role?: string; inherited: Inherited; files?: string[] };
 
 function parseTaskList(raw: unknown, doc: SourceDoc, path: PathSegment[], ctx: TaskCtx, issues: ConfigIssue[]): Task[] {
@@ -191,7 +179,7 @@ function parseTaskList(raw: unknown, doc: SourceDoc, path: PathSegment[], ctx: T
         tags: [...ctx.inherited.tags, ...list(t.tags)],
         when: [...ctx.inherited.when, ...(t.when === undefined ? [] : [t.when].flat())],
         vars: { ...ctx.inherited.vars, ...importVars },
-        varLocs: { ...(ctx.inherited.varLocs ?? {}), ...locsOf(doc, [...path, i, 'vars'], Object.keys(importVars)) },
+        varLocs: { ...(ctx.inherited.varLocs ?? {}), ...locationsUnder(doc, [...path, i, 'vars'], Object.keys(importVars)) },
         become: typeof t.become === 'boolean' ? t.become : ctx.inherited.become,
         becomeUser: typeof t.become_user === 'string' ? t.become_user : ctx.inherited.becomeUser,
         noLog: typeof t.no_log === 'boolean' ? t.no_log : ctx.inherited.noLog,
@@ -230,16 +218,6 @@ function loadTaskFile(file: string | null, ctx: TaskCtx, issues: ConfigIssue[], 
   return parseTaskList(doc.data, doc, [], ctx, issues);
 }
 
-/** Where each of `keys` is written under `at`: errors about a variable point at its definition. */
-function locsOf(doc: SourceDoc, at: PathSegment[], keys: string[]): Record<string, SourceLocation> {
-  const out: Record<string, SourceLocation> = {};
-  for (const k of keys) {
-    const { line, col } = doc.locate([...at, k]);
-    out[k] = { file: doc.file, line, col, field: formatPath([...at, k]) };
-  }
-  return out;
-}
-
 function loadVarsFile(file: string | null, from: SourceDoc, at: PathSegment[], issues: ConfigIssue[], optional = false, locs?: Record<string, SourceLocation>): Vars {
   if (!file || (optional && !existsSync(file))) return {};
   if (!existsSync(file)) {
@@ -252,7 +230,7 @@ function loadVarsFile(file: string | null, from: SourceDoc, at: PathSegment[], i
     issues.push(issueAt(doc, [], 'a vars file must be a mapping of variable names to values'));
     return {};
   }
-  if (locs) Object.assign(locs, locsOf(doc, [], Object.keys(doc.data)));
+  if (locs) Object.assign(locs, locationsUnder(doc, [], Object.keys(doc.data)));
   return doc.data as Vars;
 }
 

@@ -1,10 +1,10 @@
-import type { ConfigIssue, SourceLocation } from '../errors.js';
+import type { ConfigIssue } from '../errors.js';
 import type { Vars } from '../types.js';
-import { formatPath, issueAt, keyIssueAt, type PathSegment, type SourceDoc } from '../config/source.js';
+import { issueAt, keyIssueAt, locationsUnder, type PathSegment, type SourceDoc } from '../config/source.js';
 import { validate } from '../config/validate.js';
 import { hasTemplate } from './template.js';
 import { builtinSchemas, taskKeywords } from './schema.js';
-import type { Task } from './types.js';
+import type { Inherited, Task } from './types.js';
 import { modules } from '../modules/index.js';
 
 /** Actions the engine performs itself (they read or set variables, they manage no host state). */
@@ -100,7 +100,7 @@ export function parseTask(
   raw: Record<string, unknown>,
   doc: SourceDoc,
   path: PathSegment[],
-  ctx: { baseDir: string; role?: string; inherited?: { tags: string[]; when: unknown[]; vars: Vars; varLocs?: Record<string, SourceLocation>; become?: boolean; becomeUser?: string; noLog?: boolean } },
+  ctx: { baseDir: string; role?: string; inherited?: Inherited },
   issues: ConfigIssue[],
 ): Task | null {
   const unsupported = Object.keys(raw).filter((k) => ANSIBLE_ONLY_KEYWORDS.has(k));
@@ -161,11 +161,8 @@ export function parseTask(
   const inh = ctx.inherited;
   const when = [...(inh?.when ?? []), ...(raw.when === undefined ? [] : Array.isArray(raw.when) ? raw.when : [raw.when])];
   const { line, col } = doc.locate(path);
-  const keyLocs: Record<string, SourceLocation> = {};
-  for (const k of Object.keys(raw)) {
-    const at = doc.locate([...path, k]);
-    keyLocs[k === key ? 'module' : k] = { file: doc.file, line: at.line, col: at.col, field: formatPath([...path, k]) };
-  }
+  const keyLocs = locationsUnder(doc, path, Object.keys(raw));
+  keyLocs.module = keyLocs[key]!;
   return {
     // An unnamed no_log task is named by its module alone: its arguments may be what no_log hides.
     name: typeof raw.name === 'string' ? raw.name : raw.no_log === true || (raw.no_log === undefined && inh?.noLog) ? key : `${key}${summariseArgs(args)}`,
@@ -191,19 +188,9 @@ export function parseTask(
     role: ctx.role,
     loc: { file: doc.file, line, col, field: undefined },
     keyLocs,
-    varLocs: { ...(inh?.varLocs ?? {}), ...varLocsOf(doc, [...path, 'vars'], raw.vars) },
+    varLocs: { ...(inh?.varLocs ?? {}), ...(raw.vars && typeof raw.vars === 'object' ? locationsUnder(doc, [...path, 'vars'], Object.keys(raw.vars)) : {}) },
     argsAt: { doc, path: [...path, key] },
   };
-}
-
-function varLocsOf(doc: SourceDoc, at: PathSegment[], vars: unknown): Record<string, SourceLocation> {
-  if (!vars || typeof vars !== 'object') return {};
-  const out: Record<string, SourceLocation> = {};
-  for (const k of Object.keys(vars)) {
-    const { line, col } = doc.locate([...at, k]);
-    out[k] = { file: doc.file, line, col, field: formatPath([...at, k]) };
-  }
-  return out;
 }
 
 function summariseArgs(args: unknown): string {

@@ -60,3 +60,16 @@ export interface Playbook {
   dir: string;
   plays: Play[];
 }
+
+/** What a play, role or import passes on to every task below it. */
+export interface Inherited {
+  tags: string[];
+  when: unknown[];
+  vars: Vars;
+  /** Where each of `vars` is written (role parameters in the play). */
+  varLocs?: Record<string, SourceLocation>;
+  become?: boolean;
+  becomeUser?: string;
+  /** `no_log` of the play, role or import_tasks: hides every task below it. */
+  noLog?: boolean;
+}
