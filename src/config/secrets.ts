@@ -23,6 +23,17 @@ export function isSecretName(name: string): boolean {
 /** Shorter values would mask ordinary words ("on", "1"); no real secret is that short. */
 export const MIN_SECRET_LENGTH = 3;
 
+/** The scalars inside `v` (lists and mappings opened), at most `limit` steps: a bounded, iterative walk. */
+export function* scalars(v: unknown, limit: number): Generator<unknown> {
+  const stack = [v];
+  for (let n = 0; stack.length && n < limit; n++) {
+    const x = stack.pop();
+    if (Array.isArray(x)) stack.push(...x);
+    else if (x && typeof x === 'object') stack.push(...Object.values(x));
+    else yield x;
+  }
+}
+
 /** The secret values and operator-listed names (`lvsible_secrets`) of one run. */
 export class SecretStore {
   readonly values = new Set<string>();
@@ -43,13 +54,7 @@ export class SecretStore {
 
   /** Every scalar inside `v` (a secret-named mapping or list is secret throughout). */
   addLeaves(v: unknown): void {
-    const stack = [v];
-    for (let n = 0; stack.length && n < 10_000; n++) {
-      const x = stack.pop();
-      if (Array.isArray(x)) stack.push(...x);
-      else if (x && typeof x === 'object') stack.push(...Object.values(x));
-      else this.add(x);
-    }
+    for (const x of scalars(v, 10_000)) this.add(x);
   }
 
   /**
@@ -60,13 +65,7 @@ export class SecretStore {
     for (const name of names) {
       if (this.isSecret(name)) return true;
       if (!this.values.size || name === 'hostvars' || name === 'groups' || !Object.prototype.hasOwnProperty.call(vars, name)) continue;
-      const stack = [vars[name]];
-      for (let n = 0; stack.length && n < 1_000; n++) {
-        const x = stack.pop();
-        if (Array.isArray(x)) stack.push(...x);
-        else if (x && typeof x === 'object') stack.push(...Object.values(x));
-        else if (typeof x === 'string' && this.values.has(x)) return true;
-      }
+      for (const x of scalars(vars[name], 1_000)) if (typeof x === 'string' && this.values.has(x)) return true;
     }
     return false;
   }
@@ -78,14 +77,7 @@ export class SecretStore {
     // masked where each secret stands, so that the rest of a diff stays readable. One that holds any of them
     // no more (upper-cased, sliced, split, hashed by a filter) is recorded whole.
     const read = this.secretsRead(names, vars);
-    const leaves: unknown[] = [];
-    const stack = [rendered];
-    for (let n = 0; stack.length && n < 10_000; n++) {
-      const x = stack.pop();
-      if (Array.isArray(x)) stack.push(...x);
-      else if (x && typeof x === 'object') stack.push(...Object.values(x));
-      else leaves.push(x);
-    }
+    const leaves = [...scalars(rendered, 10_000)];
     const text = leaves.map(String).join('\u0000');
     const intact = read.length > 0 && read.every((v) => text.includes(v));
     if (!intact) for (const x of leaves) this.add(x);
@@ -97,12 +89,8 @@ export class SecretStore {
     for (const name of names) {
       if (!Object.prototype.hasOwnProperty.call(vars, name) || name === 'hostvars' || name === 'groups') continue;
       const whole = this.isSecret(name);
-      const stack = [vars[name]];
-      for (let n = 0; stack.length && n < 1_000; n++) {
-        const x = stack.pop();
-        if (Array.isArray(x)) stack.push(...x);
-        else if (x && typeof x === 'object') stack.push(...Object.values(x));
-        else if ((typeof x === 'string' || typeof x === 'number') && String(x).length >= 3 && (whole || this.values.has(String(x)))) out.add(String(x));
+      for (const x of scalars(vars[name], 1_000)) {
+        if ((typeof x === 'string' || typeof x === 'number') && String(x).length >= MIN_SECRET_LENGTH && (whole || this.values.has(String(x)))) out.add(String(x));
       }
     }
     return [...out];

@@ -1,4 +1,4 @@
-import { currentSecrets, MIN_SECRET_LENGTH, SecretStore } from '../config/secrets.js';
+import { currentSecrets, MIN_SECRET_LENGTH, scalars, SecretStore } from '../config/secrets.js';
 import { quote } from '../transport/quote.js';
 
 /**
@@ -140,13 +140,7 @@ export class Redactor {
    * Strings only: a return code or a count is not worth hiding and would mask ordinary numbers.
    */
   addOutputs(result: unknown): void {
-    const stack = [result];
-    for (let n = 0; stack.length && n < 10_000; n++) {
-      const x = stack.pop();
-      if (typeof x === 'string') this.store.add(x.trim());
-      else if (Array.isArray(x)) stack.push(...x);
-      else if (x && typeof x === 'object') stack.push(...Object.values(x));
-    }
+    for (const x of scalars(result, 10_000)) if (typeof x === 'string') this.store.add(x.trim());
   }
 
   text(s: string): string {
