@@ -42,11 +42,11 @@ export class ListrReporter {
         const row = this.rows.get(e.host);
         if (row && e.status === 'changed') row.changed++;
         if (row && e.status === 'failed' && !e.ignored) row.failed = true;
-        if (e.status !== 'ok' && e.status !== 'skipped') this.plain.onEvent(e);
+        if (e.status !== 'ok' && e.status !== 'skipped') this.plain.print(e);
         return;
       }
       case 'unreachable':
-        this.plain.onEvent(e);
+        this.plain.print(e);
         this.rows.get(e.host)?.reject(new Error(`${e.host}: unreachable`));
         return;
       case 'host_done': {
@@ -60,7 +60,7 @@ export class ListrReporter {
         return;
       }
       default:
-        this.plain.onEvent(e);
+        this.plain.print(e);
     }
   });
 
