@@ -65,7 +65,6 @@ export function parseExtraVars(list: string[]): Vars {
         for (const k of ['ansible_port', 'ansible_ssh_port']) if (kv[k] !== undefined && /^[0-9]+$/.test(kv[k]!)) (kv as Vars)[k] = Number(kv[k]);
         add('--extra-vars', kv, 'key=value');
       }
-      return true;
     });
   }
   if (issues.length) throw new ConfigError(issues);

@@ -13,11 +13,11 @@ import {
   hostGroups,
   hostVars,
   readInventory,
+  varLocation,
   resolvePatternDetailed,
   SECRET_VARS,
   type Inventory,
 } from '../inventory/index.js';
-import { varLocation } from '../inventory/vars.js';
 import { clusterGroups, clusterSecrets, hostView, loadCluster, type ClusterModel } from '../lvs/model/index.js';
 
 export interface OpenedInventory {

@@ -33,13 +33,18 @@ export class ParamChecks {
 
 export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-/** dest, mode, owner and group of the modules that write a file (copy, template). */
-export function writeChecks(p: { dest?: unknown; mode?: unknown; owner?: unknown; group?: unknown }): ParamIssue[] {
+/** A file's path (under `field`), mode, owner and group: what every module that manages a file takes. */
+export function fileChecks(field: string, p: { path?: unknown; mode?: unknown; owner?: unknown; group?: unknown }): ParamChecks {
   return new ParamChecks()
-    .field('dest', p.dest, absolutePath)
+    .field(field, p.path, absolutePath)
     .field('mode', p.mode, unixMode)
     .field('owner', p.owner, accountName)
-    .field('group', p.group, accountName).issues;
+    .field('group', p.group, accountName);
+}
+
+/** dest, mode, owner and group of the modules that write a file (copy, template). */
+export function writeChecks(p: { dest?: unknown; mode?: unknown; owner?: unknown; group?: unknown }): ParamIssue[] {
+  return fileChecks('dest', { ...p, path: p.dest }).issues;
 }
 
 /** chdir, creates and removes of command and shell: paths that are tested or entered on the host. */

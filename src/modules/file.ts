@@ -1,7 +1,7 @@
 import type { Change, Module, Probe, Step } from '../types.js';
 import { sh } from '../transport/quote.js';
-import { absolutePath, accountName, controlChar, unixMode } from '../grammar/index.js';
-import { ParamChecks } from './checks.js';
+import { controlChar } from '../grammar/index.js';
+import { fileChecks } from './checks.js';
 import { attrDrift, attrSteps, failStep, fileProbeScript, modeSchema, normalizeMode, parseFileState, type FileState } from './files.js';
 
 export interface FileParams {
@@ -43,11 +43,7 @@ export const fileModule: Module<FileParams, FileModuleState> = {
   },
 
   check: (p) =>
-    new ParamChecks()
-      .field('path', p.path, absolutePath)
-      .field('mode', p.mode, unixMode)
-      .field('owner', p.owner, accountName)
-      .field('group', p.group, accountName)
+    fileChecks('path', p)
       // A link target may be relative, but it is still one line of `ln -s` and of every listing of it.
       .field('src', p.src, (v) => (v ? controlChar(v) : 'is empty')).issues,
 
