@@ -3,6 +3,7 @@ import { ConfigError, type ConfigIssue, type SourceLocation } from '../errors.js
 import { checkText, readInputText } from './read.js';
 import { checkYamlStructure, MAX_DEPTH, parseBounded } from './yaml-limits.js';
 import { currentSecrets, secretTag } from './secrets.js';
+import { quoteText } from '../grammar/common.js';
 
 export type PathSegment = string | number;
 
@@ -177,8 +178,16 @@ export function parseField(field: string): PathSegment[] {
 
 /** Turn a path into the dotted form shown to operators: `tasks[2].sysctl.value`. */
 export function formatPath(path: PathSegment[]): string {
-  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+  // A key with blanks, control or invisible characters is quoted and escaped, so the field stays one readable
+  // line (a host name holding a newline or a bidi override would otherwise break or reorder the message).
+  return path.reduce<string>((acc, seg) => {
+    if (typeof seg === 'number') return `${acc}[${seg}]`;
+    if (ODD_KEY.test(seg)) return `${acc}[${quoteText(seg)}]`;
+    return acc ? `${acc}.${seg}` : seg;
+  }, '');
 }
+
+const ODD_KEY = /[\s\u0000-\u001f\u007f-\u009f\p{Cf}]/u;
 
 /** Where the value at `path` is written, as a location with its dotted field. */
 export function locationAt(doc: SourceDoc, path: PathSegment[]): SourceLocation {

@@ -109,8 +109,7 @@ function addHosts(
  */
 function nameIssue(doc: SourceDoc, path: PathSegment[], message: string): ConfigIssue {
   const { line, col } = (doc.locateKey ?? doc.locate)(path);
-  const parent = formatPath(path.slice(0, -1));
-  return { file: doc.file, line, col, field: `${parent}[${quoteText(String(path[path.length - 1]))}]`, message };
+  return { file: doc.file, line, col, field: formatPath(path), message };
 }
 
 export function isRecord(v: unknown): v is Vars {

@@ -3,7 +3,7 @@
  * templated everywhere); their origins live beside them, keyed by the object, so that a value checked long
  * after loading (the cluster model reading `lvs_interfaces`) can still be reported at file:line:col.
  */
-import { formatPath, type PathSegment, type SourceDoc } from '../config/source.js';
+import { locationAt, type PathSegment, type SourceDoc } from '../config/source.js';
 import type { SourceLocation } from '../errors.js';
 import type { Vars } from '../types.js';
 
@@ -60,16 +60,6 @@ export function originOf(vars: Vars, key: string): VarOrigin | undefined {
 
 /** file:line:col (and the dotted field) of `sub` inside a variable's value. */
 export function locateOrigin(o: VarOrigin, sub: PathSegment[] = []): SourceLocation {
-  const path = [...o.path, ...sub];
-  const { line, col } = o.doc.locate(path);
-  return { file: o.doc.file, line, col, field: fieldOf(path) };
+  return locationAt(o.doc, [...o.path, ...sub]);
 }
 
-/** formatPath, with keys holding blanks or control characters quoted so that a message stays one line. */
-function fieldOf(path: PathSegment[]): string {
-  const odd = /[\s\u0000-\u001f\u007f-\u009f]/u;
-  return path.reduce<string>((acc, seg) => {
-    if (typeof seg === 'string' && odd.test(seg)) return `${acc}[${JSON.stringify(seg)}]`;
-    return formatPath([acc, seg]);
-  }, '');
-}
