@@ -25,6 +25,9 @@ export interface Change {
   steps: Step[];
 }
 
+/** What a module's `plan` returns: the changes, and when there are none, why (`noop`, in the operator's words). */
+export type Plan = Change[] & { noop?: string };
+
 /** The result of running one command on a host. */
 export interface ExecResult {
   code: number;

@@ -28,6 +28,8 @@ export interface TaskEvent {
   item?: string;
   /** Module output worth showing (debug's msg, a command's stdout). */
   output?: string;
+  /** A converged task: why it had nothing to do, in the module's words (`sysctl net.ipv4.ip_forward is 1 ...`). */
+  noop?: string;
   /** `no_log: true`: reporters show that the task ran and how it ended, nothing of what it did (src/report/censor.ts). */
   noLog?: boolean;
 }
@@ -40,9 +42,23 @@ export type EngineEvent =
   | { type: 'unreachable'; host: string; message: string }
   | { type: 'host_done'; host: string }
   | { type: 'warning'; message: string }
-  | { type: 'recap'; recap: Recap; roundTrips: Record<string, number> }
-  /** The cluster verification that follows an apply (src/commands/verify.ts), for the JSON document. */
-  | { type: 'verify'; drift: boolean; report: unknown };
+  | { type: 'recap'; recap: Recap; roundTrips: Record<string, number>; connections?: Record<string, number>; timings?: StageTimings }
+  /**
+   * The cluster verification, a stage of the run (src/lvs/verify/stage.ts): `report` is the JSON document's
+   * part, `details` what the text reporters draw (src/report/verify.ts).
+   */
+  | { type: 'verify'; drift: boolean; report: unknown; details?: unknown };
+
+/** Wall milliseconds of each stage of a run, for `--json` and the benches (where the time goes). */
+export interface StageTimings {
+  /** Every host connected and its host facts read. */
+  connect: number;
+  /** The batched reads of every play (and verify) at the start. */
+  read: number;
+  /** The plays: planning, applying, and the reads a change made necessary. */
+  plays: number;
+  verify: number;
+}
 
 export interface HostStats {
   ok: number;

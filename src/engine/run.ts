@@ -1,12 +1,15 @@
-import type { Connection, ExecOptions, HostFacts, Vars } from '../types.js';
+import type { Connection, ExecOptions, HostFacts, Probe, Vars } from '../types.js';
 import { UnreachableError, type SourceLocation } from '../errors.js';
 import type { Playbook, Play, Task } from '../playbook/types.js';
 import { resolveScope } from '../playbook/vars.js';
-import { emptyStats, type EventSink, type HostStats, type Recap } from './events.js';
+import { emptyStats, type EventSink, type HostStats, type Recap, type StageTimings } from './events.js';
 import { factsProbe, factVars } from './facts.js';
 import { runHostPlay, type HostOutcome } from './host.js';
+import { comparePlans, PlanRecorder, type PlanDrift, type RunPlan } from './plan.js';
 import { runProbe } from './probe.js';
+import { HostReads, type ReadAs, type WantedRead } from './reads.js';
 import { Redactor } from './redact.js';
+import { wantedReads } from './task-reads.js';
 
 /** What the engine needs of an inventory; src/cli.ts adapts src/inventory to it. */
 export interface InventoryView {
@@ -17,6 +20,17 @@ export interface InventoryView {
   resolve(pattern: string): { hosts: string[]; warnings: string[] };
   /** Where the value a host sees for `name` is written, when it comes from a file. */
   varLocation?(host: string, name: string): SourceLocation | undefined;
+}
+
+/**
+ * The verify stage of a run (src/lvs/verify/stage.ts builds it from the cluster model): what it reads on each
+ * host, batched with the run's first reads, and how it judges what was read once the plays are done.
+ */
+export interface VerifyStage {
+  hosts: string[];
+  read(host: string): { probe: Probe<unknown>; as: ReadAs; label: string };
+  /** `reread` reads a host again over the run's connection (a VRRP election still settling). */
+  judge(states: Map<string, unknown>, errors: Map<string, string>, reread: (host: string, probe: Probe<unknown>) => Promise<unknown>): Promise<{ drift: boolean; report: unknown; details?: unknown }>;
 }
 
 export interface RunOptions {
@@ -34,15 +48,30 @@ export interface RunOptions {
   /** Path prefix for every file a module touches ('' in production; tests use temp dirs). */
   root?: string;
   commandTimeoutMs?: number;
+  /** Judge the cluster after the plays, on the run's connections (not in check mode, not after a failure). */
+  verify?: VerifyStage;
+  /**
+   * `apply PLANFILE`: plan first (nothing printed, nothing changed), compare with this saved plan, and apply
+   * only when they agree; otherwise stop before any change and report the drift.
+   */
+  expect?: RunPlan;
 }
 
 export interface RunResult {
   recap: Recap;
   /** SSH exec round trips per host, the figure that says whether reads were batched. */
   roundTrips: Record<string, number>;
+  /** SSH connections opened per host (one for the whole run, verify included). */
+  connections: Record<string, number>;
   changed: boolean;
   failed: string[];
   unreachable: string[];
+  /** The run's plan as one value (in check mode: what would change). */
+  plan: RunPlan;
+  /** `expect` given and the hosts no longer match it: nothing was changed. */
+  planDrift?: PlanDrift[];
+  verify?: { drift: boolean; report: unknown };
+  timings: StageTimings;
 }
 
 /** Tags semantics of Ansible: `always` runs unless skipped, `never` only when asked for. */
@@ -87,6 +116,14 @@ export function scopeFor(opts: ScopeOptions, play: Play, host: string, facts: Va
   );
 }
 
+/** One host's share of the run: its single connection, its facts, its reads, and what it cost. */
+interface HostSession {
+  conn: Connection;
+  facts: HostFacts;
+  reads: HostReads;
+  trips: { n: number };
+}
+
 /** Count exec round trips per host without the modules or the transport knowing. */
 function counted(conn: Connection, counter: { n: number }): Connection {
   return {
@@ -99,99 +136,212 @@ function counted(conn: Connection, counter: { n: number }): Connection {
   };
 }
 
-/** Run every play of a playbook: hosts concurrently (up to `forks`), tasks in order on each host. */
+/**
+ * Run a playbook as stages over every host at once: connect (one connection per host for the whole run) and
+ * read host facts; read what every play and verify will need, one batch per host; run the plays in order (hosts
+ * concurrently up to `forks`, tasks in order on each host); verify on the same connections. A host re-reads only
+ * after a change was applied on it, since the change may have touched what it read.
+ */
 export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
   const redactor = opts.redactor ?? new Redactor();
-  const emit: EventSink = (e) => opts.emit(redactor.deep(e));
-  const recap: Recap = {};
-  const conns = new Map<string, Connection>();
-  const counters = new Map<string, { n: number }>();
-  const facts = new Map<string, HostFacts>();
-  const runtime = new Map<string, Vars>();
-  const out = new Set<string>();
+  const recorder = new PlanRecorder();
+  let quiet = false;
+  const emit: EventSink = (e) => {
+    const safe = redactor.deep(e);
+    recorder.record(safe);
+    if (!quiet) opts.emit(safe);
+  };
+  let recap: Recap = {};
+  const sessions = new Map<string, HostSession>();
+  const connections = new Map<string, number>();
   const failed = new Set<string>();
   const unreachable = new Set<string>();
   const stats = (h: string): HostStats => (recap[h] ??= emptyStats());
-
-  async function ready(host: string): Promise<{ conn: Connection; facts: HostFacts } | null> {
+  const forks = opts.forks ?? 50;
+  const timings: StageTimings = { connect: 0, read: 0, plays: 0, verify: 0 };
+  const timed = async <T>(stage: keyof StageTimings, work: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
     try {
-      let conn = conns.get(host);
-      if (!conn) {
-        const counter = { n: 0 };
-        counters.set(host, counter);
-        conn = counted(await opts.connect(host, opts.inventory.hostVars(host)), counter);
-        conns.set(host, conn);
-      }
-      let f = facts.get(host);
-      if (!f) {
-        f = await runProbe(conn, factsProbe);
-        facts.set(host, f);
-      }
-      return { conn, facts: f! };
+      return await work();
+    } finally {
+      timings[stage] += Math.round(performance.now() - t0);
+    }
+  };
+
+  const plays = opts.playbook.plays.map((play) => ({ play, hosts: playHosts(play, opts, new Set()), tasks: selectTasks(play.tasks, opts.tags, opts.skipTags) }));
+  const verifyHosts = opts.verify && !opts.check ? opts.verify.hosts : [];
+  const everyHost = [...new Set([...plays.flatMap((p) => p.hosts), ...verifyHosts])];
+  const rootOf = (host: string) => opts.root ?? String(opts.inventory.hostVars(host).lvsible_root ?? '');
+
+  /** A host that could not be connected or read is out of the run, reported once, in the first play it is in. */
+  const lost = new Map<string, { unreachable: boolean; message: string }>();
+
+  async function open(host: string): Promise<void> {
+    try {
+      const trips = { n: 0 };
+      connections.set(host, (connections.get(host) ?? 0) + 1);
+      const conn = counted(await opts.connect(host, opts.inventory.hostVars(host)), trips);
+      const facts = await runProbe(conn, factsProbe);
+      sessions.set(host, { conn, facts, reads: new HostReads(conn, redactor), trips });
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      if (e instanceof UnreachableError) {
-        stats(host).unreachable++;
-        unreachable.add(host);
-        emit({ type: 'unreachable', host, message });
-      } else {
-        // Reached, but the facts could not be read (no /bin/sh, a broken sudo): the host fails, loudly.
-        stats(host).failed++;
-        failed.add(host);
-        emit({ type: 'task', play: '', host, task: 'gather facts', module: 'facts', status: 'failed', check: opts.check, handler: false, changes: [], message });
-      }
-      out.add(host);
-      return null;
+      // Reached but unreadable (no /bin/sh, a broken sudo) fails the host loudly; unreachable is its own status.
+      lost.set(host, { unreachable: e instanceof UnreachableError, message: e instanceof Error ? e.message : String(e) });
     }
   }
 
-  try {
-    for (const play of opts.playbook.plays) {
-      const hosts = playHosts(play, opts, out);
-      emit({ type: 'play', name: play.name, hosts, check: opts.check });
-      const tasks = selectTasks(play.tasks, opts.tags, opts.skipTags);
-      await pool(hosts, opts.forks ?? 50, async (host) => {
+  /** Every read of every play this host is in, and verify's, in one batch per identity. */
+  async function firstReads(host: string): Promise<void> {
+    const s = sessions.get(host);
+    if (!s) return;
+    const wanted: WantedRead[] = [];
+    for (const p of plays) {
+      if (!p.hosts.includes(host)) continue;
+      const basics = { host, facts: s.facts, root: rootOf(host), redactor };
+      const scope = scopeFor(opts, p.play, host, p.play.gatherFacts ? factVars(s.facts) : {});
+      wanted.push(...wantedReads(p.tasks, 0, p.play, basics, scope, {}).map((w) => w.read));
+    }
+    if (verifyHosts.includes(host)) wanted.push({ key: VERIFY_KEY, ...opts.verify!.read(host) });
+    try {
+      await s.reads.fetch(wanted);
+    } catch (e) {
+      if (e instanceof UnreachableError) {
+        lost.set(host, { unreachable: true, message: e.message });
+        sessions.delete(host);
+      }
+      // Anything else (a read that cannot be parsed) is met again by the task that needs it, and reported there.
+    }
+  }
+
+  async function playsPass(check: boolean): Promise<void> {
+    const out = new Set<string>();
+    const runtime = new Map<string, Vars>();
+    for (const { play, hosts: all, tasks } of plays) {
+      const hosts = all.filter((h) => !out.has(h));
+      emit({ type: 'play', name: play.name, hosts, check });
+      await pool(hosts, forks, async (host) => {
         stats(host);
         emit({ type: 'host_start', host });
-        const r = await ready(host);
-        if (!r) return;
+        const s = sessions.get(host);
+        const gone = lost.get(host);
+        if (!s || gone) {
+          out.add(host);
+          reportLost(host, gone ?? { unreachable: true, message: 'not connected' }, play.name, check);
+          return;
+        }
         const hostRuntime = runtime.get(host) ?? {};
         runtime.set(host, hostRuntime);
         const outcome = await safely(host, () => runHostPlay({
           host,
           play,
           tasks,
-          conn: r.conn,
-          facts: r.facts,
-          check: opts.check,
+          conn: s.conn,
+          facts: s.facts,
+          reads: s.reads,
+          check,
           emit,
           redactor,
           stats: stats(host),
           // `gather_facts: false`: the play sees no facts, as in Ansible (modules still get what they need).
-          scope: () => scopeFor(opts, play, host, play.gatherFacts ? factVars(r.facts) : {}),
+          scope: () => scopeFor({ ...opts, check }, play, host, play.gatherFacts ? factVars(s.facts) : {}),
           runtimeVars: hostRuntime,
           // `lvsible_root`: an alternate root for every path (like dpkg --root), e.g. to provision an image tree.
-          root: opts.root ?? String(opts.inventory.hostVars(host).lvsible_root ?? ''),
+          root: rootOf(host),
           commandTimeoutMs: opts.commandTimeoutMs,
-        }), { emit, play: play.name, check: opts.check, stats: stats(host) });
+        }), { emit, play: play.name, check, stats: stats(host) });
         if (outcome !== 'ok') out.add(host);
         if (outcome === 'failed') failed.add(host);
         if (outcome === 'unreachable') unreachable.add(host);
         emit({ type: 'host_done', host });
       });
     }
-  } finally {
-    await Promise.allSettled([...conns.values()].map((c) => c.close()));
   }
-  const roundTrips = Object.fromEntries([...counters].map(([h, c]) => [h, c.n]));
-  emit({ type: 'recap', recap, roundTrips });
+
+  const reported = new Set<string>();
+  function reportLost(host: string, why: { unreachable: boolean; message: string }, play: string, check: boolean): void {
+    if (reported.has(host)) return;
+    reported.add(host);
+    if (why.unreachable) {
+      stats(host).unreachable++;
+      unreachable.add(host);
+      emit({ type: 'unreachable', host, message: why.message });
+    } else {
+      stats(host).failed++;
+      failed.add(host);
+      emit({ type: 'task', play, host, task: 'gather facts', module: 'facts', status: 'failed', check, handler: false, changes: [], message: why.message });
+    }
+  }
+
+  let planDrift: PlanDrift[] | undefined;
+  let verified: RunResult['verify'];
+  try {
+    await timed('connect', () => pool(everyHost, forks, open));
+    await timed('read', () => pool([...sessions.keys()], forks, firstReads));
+    if (opts.expect) {
+      // The plan stage of `apply PLANFILE`: the same plays in check mode, silently, on the reads just made.
+      quiet = true;
+      await timed('plays', () => playsPass(true));
+      for (const [h, s] of sessions) recorder.reads(h, s.reads.fingerprints());
+      quiet = false;
+      planDrift = failed.size || unreachable.size ? [] : comparePlans(opts.expect, recorder.plan);
+      const blocked = failed.size > 0 || unreachable.size > 0 || planDrift.length > 0;
+      if (blocked) {
+        for (const h of [...failed, ...unreachable]) emit({ type: 'warning', message: `${h}: cannot be planned again (${recorder.plan.hosts[h]?.incomplete ?? 'failed'}): nothing was applied` });
+      } else {
+        recap = {};
+        recorder.plan.hosts = {};
+        reported.clear();
+        await timed('plays', () => playsPass(opts.check));
+      }
+    } else await timed('plays', () => playsPass(opts.check));
+    for (const [h, s] of sessions) if (!opts.expect) recorder.reads(h, s.reads.fingerprints());
+    if (opts.verify && !opts.check && !failed.size && !unreachable.size && !planDrift?.length) {
+      verified = await timed('verify', () => verifyStage(opts.verify!, sessions, lost, forks));
+      emit({ type: 'verify', ...verified });
+    }
+  } finally {
+    await Promise.allSettled([...sessions.values()].map((s) => s.conn.close()));
+  }
+  const roundTrips = Object.fromEntries([...sessions].map(([h, s]) => [h, s.trips.n]));
+  const conns = Object.fromEntries(connections);
+  emit({ type: 'recap', recap, roundTrips, connections: conns, timings });
   return {
     recap,
     roundTrips,
+    connections: conns,
     changed: Object.values(recap).some((s) => s.changed > 0),
     failed: [...failed],
     unreachable: [...unreachable],
+    plan: recorder.plan,
+    ...(planDrift ? { planDrift } : {}),
+    ...(verified ? { verify: { drift: verified.drift, report: verified.report } } : {}),
+    timings,
   };
+}
+
+const VERIFY_KEY = '\u0000verify';
+
+/** Verify's reads: the first batch's when nothing changed since on the host, else one more read per host. */
+async function verifyStage(stage: VerifyStage, sessions: Map<string, HostSession>, lost: Map<string, { message: string }>, forks: number) {
+  const states = new Map<string, unknown>();
+  const errors = new Map<string, string>();
+  await pool(stage.hosts, forks, async (host) => {
+    const s = sessions.get(host);
+    if (!s) {
+      errors.set(host, lost.get(host)?.message ?? 'not connected');
+      return;
+    }
+    try {
+      if (!s.reads.has(VERIFY_KEY)) await s.reads.fetch([{ key: VERIFY_KEY, ...stage.read(host) }]);
+      states.set(host, s.reads.get(VERIFY_KEY));
+    } catch (e) {
+      errors.set(host, e instanceof Error ? e.message : String(e));
+    }
+  });
+  return stage.judge(states, errors, async (host, probe) => {
+    const s = sessions.get(host);
+    if (!s) throw new Error(`${host}: not connected`);
+    return runProbe(s.conn, probe, stage.read(host).as);
+  });
 }
 
 /**
