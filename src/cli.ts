@@ -41,13 +41,14 @@ export function buildProgram(run: (p: Promise<number>) => void): Command {
     .configureOutput({ outputError: (str, write) => write(new Redactor().error(str)) })
     .configureHelp({ sortSubcommands: false });
 
-  runOptions(program.command('apply <playbook>').description('bring the hosts to the declared state, then verify the cluster'))
+  runOptions(program.command('apply <playbook>').description('bring the hosts to the declared state, then verify the cluster; PLAYBOOK may be a plan saved by `plan --out`'))
     .option('-C, --check', 'change nothing; show what would change')
     .option('--detailed-exitcode', 'with --check: exit 2 when changes are pending')
     .option('--no-verify', 'skip the cluster verification after apply')
     .action((pb: string, flags: ApplyFlags) => run(applyCommand(pb, flags, 'apply')));
 
   runOptions(program.command('plan <playbook>').description('show every change apply would make; exit 2 if any, 0 if none'))
+    .option('-o, --out <file>', 'save the plan, for `lvsible apply FILE` (refused there if a host changed since)')
     .action((pb: string, flags: ApplyFlags) => run(applyCommand(pb, flags, 'plan')));
 
   program

@@ -1,12 +1,13 @@
-import { ExitCode } from '../errors.js';
+import { ConfigError, ExitCode } from '../errors.js';
 import { runPlaybook, type RunOptions } from '../engine/run.js';
 import { connector } from '../engine/connect.js';
 import { createReporter } from '../report/index.js';
 import { loadRunInputs, type RunFlags } from './inputs.js';
-import { connectionOverrides } from './input-checks.js';
+import { COMMAND_LINE, connectionOverrides } from './input-checks.js';
 import type { OpenedInventory } from './inventory-view.js';
-import { verifyCluster } from './verify.js';
+import { isPlanFile, planFileFor, readPlanFile, writePlanFile } from './plan-file.js';
 import { realserverHosts } from '../lvs/model/index.js';
+import { verifyStage } from '../lvs/verify/stage.js';
 import type { HostKeyChecking } from '../transport/known-hosts.js';
 import type { Vars } from '../types.js';
 
@@ -18,18 +19,36 @@ export interface ApplyFlags extends RunFlags {
   verify?: boolean;
   detailedExitcode?: boolean;
   hostKeyChecking?: HostKeyChecking;
+  /** `plan --out FILE`: save the plan, for `apply FILE`. */
+  out?: string;
 }
 
 /**
  * `apply` and `plan` are one pipeline: load and check everything (no connection on bad input), then read
- * and plan every host; `apply` goes on to execute and verify. `plan` is `apply --check` with an exit code
- * that says whether anything is pending (2), like `terraform plan -detailed-exitcode`.
+ * and plan every host; `apply` goes on to execute and verify, on the same connections. `plan` is `apply --check`
+ * with an exit code that says whether anything is pending (2), like `terraform plan -detailed-exitcode`.
+ * `apply FILE`, FILE a saved plan: the same inputs, planned again before anything changes, applied only if the
+ * hosts are still what the plan saw.
  */
-export async function applyCommand(playbookFile: string, flags: ApplyFlags, mode: 'apply' | 'plan'): Promise<number> {
+export async function applyCommand(target: string, given: ApplyFlags, mode: 'apply' | 'plan'): Promise<number> {
+  const saved = mode === 'apply' && isPlanFile(target) ? readPlanFile(target, given.extraVars) : undefined;
+  if (saved) refuseReshaping(target, given);
+  const flags: ApplyFlags = saved ? { ...given, ...saved.flags } : given;
+  const playbookFile = saved ? saved.playbook : target;
   const check = mode === 'plan' || Boolean(flags.check);
   const { opened, playbook, extraVars, redactor, forks, connectTimeoutMs, tags, skipTags } = loadRunInputs(playbookFile, flags);
   const reporter = createReporter({ json: Boolean(flags.json), check, diff: Boolean(flags.diff), verbose: Boolean(flags.verbose) });
   for (const w of opened.warnings) reporter.onEvent({ type: 'warning', message: w });
+
+  // lvs_state=absent tears (part of) the cluster down: comparing those hosts with the model would report the
+  // removal as drift (exit 3) after it worked.
+  const removed = opened.cluster ? hostsBeingRemoved(opened, extraVars, flags.limit) : [];
+  if (removed.length && !check) {
+    const named = removed.length > 6 ? `${removed.slice(0, 6).join(', ')} and ${removed.length - 6} more` : removed.join(', ');
+    reporter.onEvent({ type: 'warning', message: `verify skipped: lvs_state=absent removes ${named} from the cluster the model declares` });
+  }
+  const verifying = !check && opened.cluster && !removed.length && flags.verify !== false;
+  const allowed = flags.limit ? new Set(opened.view.resolve(flags.limit).hosts) : undefined;
 
   const opts: RunOptions = {
     inventory: opened.view,
@@ -46,35 +65,39 @@ export async function applyCommand(playbookFile: string, flags: ApplyFlags, mode
     ),
     emit: reporter.onEvent,
     redactor,
+    ...(verifying ? { verify: verifyStage(opened.cluster!, (h) => opened.view.hostVars(h), allowed) } : {}),
+    ...(saved ? { expect: saved.plan } : {}),
   };
   const result = await runPlaybook(opts);
-  let drift = false;
-  // lvs_state=absent tears (part of) the cluster down: comparing those hosts with the model would report the
-  // removal as drift (exit 3) after it worked.
-  const removed = opened.cluster ? hostsBeingRemoved(opened, extraVars, flags.limit) : [];
-  const removing = removed.length > 0;
-  if (removing && !check) {
-    const named = removed.length > 6 ? `${removed.slice(0, 6).join(', ')} and ${removed.length - 6} more` : removed.join(', ');
-    reporter.onEvent({ type: 'warning', message: `verify skipped: lvs_state=absent removes ${named} from the cluster the model declares` });
-  }
-  // Verify only what converged: a failed or unreachable host already says what is wrong.
-  const verify = !check && opened.cluster && !removing && flags.verify !== false && !result.failed.length && !result.unreachable.length;
-  if (verify) {
-    const v = await verifyCluster(opened, { limit: flags.limit, connect: opts.connect, redactor });
-    drift = v.drift;
-    if (flags.json) reporter.onEvent({ type: 'verify', drift, report: v.report });
-    else {
-      await reporter.finish();
-      process.stdout.write(v.text);
-    }
-  }
-  if (!verify || flags.json) await reporter.finish();
 
-  if (result.failed.length) return ExitCode.error;
+  if (result.planDrift?.length) {
+    for (const d of result.planDrift) reporter.onEvent({ type: 'warning', message: `${d.host}: ${d.what}: ${d.detail}` });
+    reporter.onEvent({ type: 'warning', message: `${target}: the hosts are no longer what this plan saw: nothing was applied; make a new plan` });
+  }
+  let saveFailed = false;
+  if (flags.out && mode === 'plan') {
+    const incomplete = Object.entries(result.plan.hosts).filter(([, h]) => h.incomplete);
+    if (incomplete.length || result.failed.length || result.unreachable.length) {
+      saveFailed = true;
+      reporter.onEvent({ type: 'warning', message: `plan not saved to ${flags.out}: ${incomplete.map(([h, p]) => `${h} (${p.incomplete})`).join(', ') || 'hosts failed'}` });
+    } else writePlanFile(flags.out, planFileFor(playbookFile, flags, result.plan, redactor));
+  }
+  await reporter.finish();
+
+  // A plan that no longer holds is refused, as terraform refuses a stale plan: an error, not drift of the model.
+  if (result.failed.length || saveFailed || result.planDrift?.length) return ExitCode.error;
   if (result.unreachable.length) return ExitCode.unreachable;
-  if (drift) return ExitCode.drift;
+  if (result.verify?.drift) return ExitCode.drift;
   if (check && result.changed && (mode === 'plan' || flags.detailedExitcode)) return ExitCode.changesPending;
   return ExitCode.ok;
+}
+
+/** A saved plan is applied with the options it was made with: one that would change what runs is refused. */
+function refuseReshaping(file: string, given: ApplyFlags): void {
+  const named = (['inventory', 'cluster', 'limit', 'tags', 'skipTags', 'forks', 'user', 'privateKey'] as const).filter((k) => given[k] !== undefined && !(Array.isArray(given[k]) && !(given[k] as string[]).length));
+  if (named.length) {
+    throw new ConfigError(named.map((k) => ({ file: COMMAND_LINE, field: k, message: `${file} is a saved plan: it runs with the options it was made with (give --${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} to \`plan --out\` instead)` })));
+  }
 }
 
 /**

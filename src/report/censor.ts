@@ -12,7 +12,7 @@ export const NO_LOG_CHANGE = 'details hidden (no_log)';
  */
 export function censorTask(e: TaskEvent): TaskEvent {
   if (!e.noLog) return e;
-  const { output, message, item: _item, changes, ...kept } = e;
+  const { output, message, item: _item, noop: _noop, changes, ...kept } = e;
   return {
     ...kept,
     changes: changes.map(() => ({ summary: NO_LOG_CHANGE, commands: [] })),

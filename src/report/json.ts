@@ -13,6 +13,8 @@ export class JsonReporter {
   private plays: PlayDoc[] = [];
   private recap: Recap = {};
   private roundTrips: Record<string, number> = {};
+  private connections?: Record<string, number>;
+  private timings?: unknown;
   private warnings: string[] = [];
   private verify: unknown;
 
@@ -30,6 +32,8 @@ export class JsonReporter {
     else if (e.type === 'recap') {
       this.recap = e.recap;
       this.roundTrips = e.roundTrips;
+      this.connections = e.connections;
+      this.timings = e.timings;
     }
   });
 
@@ -40,6 +44,8 @@ export class JsonReporter {
       plays: this.plays,
       recap: this.recap,
       roundTrips: this.roundTrips,
+      ...(this.connections ? { connections: this.connections } : {}),
+      ...(this.timings ? { timings: this.timings } : {}),
       warnings: this.warnings,
       ...(this.verify !== undefined ? { verify: this.verify } : {}),
     };

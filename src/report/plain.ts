@@ -1,6 +1,8 @@
 import type { EngineEvent, TaskEvent } from '../engine/events.js';
 import { safeEvents } from './censor.js';
 import { palette, recapLines, renderChange, type Palette } from './format.js';
+import { verifyLines } from './verify.js';
+import type { VerifyDetails } from '../lvs/verify/stage.js';
 
 export interface ReporterOptions {
   diff: boolean;
@@ -39,6 +41,8 @@ export class PlainReporter {
         return [p.magenta(`[WARNING] ${e.message}`)];
       case 'recap':
         return recapLines(e.recap, p);
+      case 'verify':
+        return e.details ? verifyLines(e.details as VerifyDetails, p) : [];
       default:
         return [];
     }
@@ -62,6 +66,7 @@ export class PlainReporter {
       return out;
     }
     const out = [p.green(`ok: [${e.host}] ${what}`)];
+    if (e.noop && this.opts.verbose) out.push(p.dim(`  nothing to do: ${e.noop}`));
     if (e.output && (e.module === 'debug' || this.opts.verbose)) out.push(...e.output.split('\n').map((l) => `  | ${l}`));
     return out;
   }

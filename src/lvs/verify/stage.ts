@@ -1,0 +1,117 @@
+import type { Probe, Vars } from '../../types.js';
+import type { ReadAs } from '../../engine/reads.js';
+import type { VerifyStage } from '../../engine/run.js';
+import { batchScript, splitBatch } from '../../engine/probe.js';
+import { compareTables, type Drift } from '../ipvs/index.js';
+import type { IpvsTable } from '../ipvs/types.js';
+import { desiredTable, hostView, realserverHosts, type ClusterModel } from '../model/index.js';
+import { addressProbe, compareVrrpPlacement, directorNetExpectation, directorProbe, vrrpSettleSeconds, type DirectorState, type VrrpFinding } from './director.js';
+import { compareRealserver, realserverProbe, type Finding, type RealserverExpectation, type RealserverState } from './realserver.js';
+
+/**
+ * Verify as a stage of a run: what it reads on each host (one probe, batched by the engine with the run's first
+ * reads) and how it judges the cluster from what was read. The same comparison as `plan` (one parser, one
+ * compareTables), so verify passes exactly when nothing drifted. Used by `apply` on the run's connections, and
+ * by `lvsible verify` on connections of its own (src/commands/verify.ts).
+ */
+
+export interface DirectorReport {
+  host: string;
+  error?: string;
+  desired: IpvsTable;
+  actual?: IpvsTable;
+  /** ip_vs is not in the kernel (read without loading it): every declared service is missing. */
+  unloaded?: true;
+  drift: Drift[];
+  /** Static VIPs on their devices, ip_forward for NAT. */
+  findings: Finding[];
+}
+
+export interface RealserverReport {
+  host: string;
+  error?: string;
+  findings: Finding[];
+}
+
+/** What the text reporters draw (src/report/verify.ts). */
+export interface VerifyDetails {
+  directors: DirectorReport[];
+  vrrp: VrrpFinding[];
+  realservers: RealserverReport[];
+  drifted: boolean;
+}
+
+/** A host may be a director and a realserver at once: its read holds whichever parts apply. */
+interface HostState {
+  director?: DirectorState;
+  realserver?: RealserverState;
+}
+
+const becomes = (vars: Vars) => ['true', 'yes', '1'].includes(String(vars.ansible_become ?? '').toLowerCase());
+
+/** Two probes as one: the engine's own nonce framing, so neither output can forge the other's boundary. */
+function pair(director?: Probe<DirectorState>, realserver?: Probe<RealserverState>): Probe<HostState> {
+  const parts = [director, realserver].filter((p): p is Probe<never> => Boolean(p));
+  const nonce = Math.random().toString(36).slice(2, 12);
+  return {
+    script: batchScript(parts as Probe<unknown>[], nonce),
+    parse(out) {
+      const sections = splitBatch(out, parts.length, nonce);
+      let i = 0;
+      return {
+        ...(director ? { director: director.parse(sections[i++]!) } : {}),
+        ...(realserver ? { realserver: realserver.parse(sections[i++]!) } : {}),
+      };
+    },
+  };
+}
+
+export function verifyStage(model: ClusterModel, hostVars: (host: string) => Vars, allowed?: Set<string>): VerifyStage & { judge: VerifyStage['judge'] } {
+  const pick = (hosts: string[]) => hosts.filter((h) => !allowed || allowed.has(h));
+  const directors = pick(model.directors);
+  const realservers = pick(realserverHosts(model));
+  const rsExp = (host: string) => hostView(model, host).lvs_realserver as RealserverExpectation;
+  return {
+    hosts: [...new Set([...directors, ...realservers])],
+    read(host): { probe: Probe<unknown>; as: ReadAs; label: string } {
+      const d = directors.includes(host) ? directorProbe(directorNetExpectation(model, host)) : undefined;
+      const r = realservers.includes(host) ? realserverProbe(rsExp(host)) : undefined;
+      return { probe: pair(d, r) as Probe<unknown>, as: { become: becomes(hostVars(host)) }, label: 'verify' };
+    },
+    async judge(states, errors, reread) {
+      const state = (h: string) => states.get(h) as HostState | undefined;
+      const nets = new Map<string, RealserverState>();
+      const dReports = directors.map((host): DirectorReport => {
+        const desired = desiredTable(model, host);
+        const got = state(host)?.director;
+        if (!got) return { host, desired, drift: [], findings: [], error: errors.get(host) ?? 'not read' };
+        const { live, net } = got;
+        nets.set(host, net);
+        const findings = compareRealserver(host, directorNetExpectation(model, host), net);
+        if (!live.available) return { host, desired, drift: [], findings, error: live.error };
+        return { host, desired, actual: live.table, ...(live.loaded === false ? { unloaded: true as const } : {}), drift: compareTables(desired, live.table), findings };
+      });
+      // A VIP held by none or by two is what an election looks like while it runs (right after keepalived
+      // starts or reloads, a MASTER spends 3 adverts in BACKUP): read the addresses again before calling it drift.
+      let vrrp = compareVrrpPlacement(model, nets);
+      for (let round = 0; round < 2 && vrrp.some((f) => !f.ok); round++) {
+        await new Promise((r) => setTimeout(r, vrrpSettleSeconds(model) * 1000));
+        const unsettled = new Set(model.vrrp_instances.filter((v) => vrrp.some((f) => !f.ok && f.instance === v.name)).flatMap((v) => v.members.map((m) => m.host)));
+        await Promise.all([...unsettled].filter((h) => nets.has(h)).map(async (h) => nets.set(h, ((await reread(h, addressProbe()).catch(() => undefined)) as RealserverState | undefined) ?? nets.get(h)!)));
+        vrrp = compareVrrpPlacement(model, nets);
+      }
+      const rReports = realservers.map((host): RealserverReport => {
+        const got = state(host)?.realserver;
+        if (!got) return { host, findings: [], error: errors.get(host) ?? 'not read' };
+        return { host, findings: compareRealserver(host, rsExp(host), got) };
+      });
+      const drifted =
+        dReports.some((d) => d.error || d.drift.length || d.findings.some((f) => !f.ok)) ||
+        vrrp.some((f) => !f.ok) ||
+        rReports.some((r) => r.error || r.findings.some((f) => !f.ok));
+      const details: VerifyDetails = { directors: dReports, vrrp, realservers: rReports, drifted };
+      const report = { drift: drifted, directors: dReports.map(({ actual: _a, desired: _d, ...d }) => d), vrrp, realservers: rReports };
+      return { drift: drifted, report, details };
+    },
+  };
+}
