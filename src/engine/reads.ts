@@ -81,8 +81,8 @@ export class HostReads {
 }
 
 /**
- * A digest of a parsed read that a saved plan can be checked against. Traffic counters (ActiveConn, bytes) move
- * on every live director without anything having drifted, so they are left out; secrets are masked before
+ * A digest of a parsed read that a saved plan can be checked against. What moves without anything having
+ * drifted (traffic counters on every live director: see VOLATILE) is left out; secrets are masked before
  * hashing, so that a digest never stands for a password (keepalived's auth_pass has at most 8 characters: its
  * hash could be searched).
  */
@@ -90,7 +90,11 @@ export function fingerprint(state: unknown, redactor: Redactor): string {
   return createHash('sha256').update(redactor.text(canonical(state))).digest('hex').slice(0, 32);
 }
 
-const VOLATILE = new Set(['counters', 'stats']);
+/**
+ * Fields that change while nothing drifts: IPVS traffic counters, address lifetimes counting down on a DHCP
+ * lease, a service's main PID after a harmless restart by its supervisor.
+ */
+const VOLATILE = new Set(['counters', 'stats', 'valid_life_time', 'preferred_life_time', 'validLifetime', 'preferredLifetime', 'mainPid', 'MainPID']);
 
 function canonical(v: unknown): string {
   if (v === undefined) return 'null';

@@ -3,7 +3,7 @@ import { UnreachableError, type SourceLocation } from '../errors.js';
 import type { Playbook, Play, Task } from '../playbook/types.js';
 import { resolveScope } from '../playbook/vars.js';
 import { emptyStats, type EventSink, type HostStats, type Recap, type StageTimings } from './events.js';
-import { factsProbe, factVars } from './facts.js';
+import { factsProbe, factVars } from '../facts/host.js';
 import { runHostPlay, type HostOutcome } from './host.js';
 import { comparePlans, PlanRecorder, type PlanDrift, type RunPlan } from './plan.js';
 import { runProbe } from './probe.js';
@@ -280,7 +280,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
       // The plan stage of `apply PLANFILE`: the same plays in check mode, silently, on the reads just made.
       quiet = true;
       await timed('plays', () => playsPass(true));
-      for (const [h, s] of sessions) recorder.reads(h, s.reads.fingerprints());
+      for (const [h, s] of sessions) recorder.reads(h, plannedReads(s));
       quiet = false;
       planDrift = failed.size || unreachable.size ? [] : comparePlans(opts.expect, recorder.plan);
       const blocked = failed.size > 0 || unreachable.size > 0 || planDrift.length > 0;
@@ -293,7 +293,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
         await timed('plays', () => playsPass(opts.check));
       }
     } else await timed('plays', () => playsPass(opts.check));
-    for (const [h, s] of sessions) if (!opts.expect) recorder.reads(h, s.reads.fingerprints());
+    for (const [h, s] of sessions) if (!opts.expect) recorder.reads(h, plannedReads(s));
     if (opts.verify && !opts.check && !failed.size && !unreachable.size && !planDrift?.length) {
       verified = await timed('verify', () => verifyStage(opts.verify!, sessions, lost, forks));
       emit({ type: 'verify', ...verified });
@@ -319,6 +319,13 @@ export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
 }
 
 const VERIFY_KEY = '\u0000verify';
+
+/** What the plays read, as a plan records it: verify's read is not part of a plan (check mode never verifies). */
+function plannedReads(s: HostSession) {
+  const reads = s.reads.fingerprints();
+  reads.delete(VERIFY_KEY);
+  return reads;
+}
 
 /** Verify's reads: the first batch's when nothing changed since on the host, else one more read per host. */
 async function verifyStage(stage: VerifyStage, sessions: Map<string, HostSession>, lost: Map<string, { message: string }>, forks: number) {

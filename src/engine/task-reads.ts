@@ -53,7 +53,9 @@ export function prepareInvocation(inv: Invocation, play: Play, h: HostBasics): P
 export function readLabel(module: string, params: Record<string, unknown>): string {
   const main = ['name', 'path', 'dest', 'address', 'dev', 'unit', 'pkg', 'src'].map((k) => params[k]).find((v) => v !== undefined);
   const text = Array.isArray(main) ? main.join(',') : main !== undefined && typeof main !== 'object' ? String(main) : '';
-  return text ? `${module} ${text}` : module;
+  // An address or a route is only itself on its device: `ip_address 198.51.100.10/32 dev lo`.
+  const dev = typeof params.dev === 'string' && main !== params.dev ? ` dev ${params.dev}` : '';
+  return text ? `${module} ${text}${dev}` : module;
 }
 
 /**

@@ -76,6 +76,38 @@ describe('DR through one director, IPVS programmed by lvsible', () => {
     expect(await lab.requests(3)).toEqual({ 'rs-dr': 3 });
   }, 600_000);
 
+  it('plan --out then apply FILE applies that plan; after the realserver drifted in between, apply FILE is refused and changes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lvsible-dr-plan-'));
+    const planFile = join(dir, 'arp.plan');
+    // A realserver that answers ARP for the VIP (the seeds' classic mistake): the plan puts it right.
+    await lab.on('rs-dr', 'sudo sysctl -qw net.ipv4.conf.all.arp_ignore=0');
+    const plan = await lab.lvsible('plan', ...lab.inv(join(example, 'inventory')), site, '--out', planFile);
+    expect(plan.code, plan.all).toBe(2);
+    expect(plan.stdout).toMatch(/would change: \[rs-dr\]/);
+    const applied = await lab.lvsible('apply', planFile);
+    expect(applied.code, applied.all).toBe(0);
+    expect(recap(applied.stdout)['rs-dr']!.changed).toBeGreaterThan(0);
+    expect(applied.stdout).toMatch(/verified: the live cluster matches the model/);
+    expect((await lab.on('rs-dr', 'cat /proc/sys/net/ipv4/conf/all/arp_ignore')).stdout.trim()).toBe('1');
+
+    // Planned with arp_announce wrong; then, before the apply, someone takes the VIP off lo as well.
+    await lab.on('rs-dr', 'sudo sysctl -qw net.ipv4.conf.all.arp_announce=0');
+    const again = await lab.lvsible('plan', ...lab.inv(join(example, 'inventory')), site, '--out', planFile);
+    expect(again.code, again.all).toBe(2);
+    await lab.on('rs-dr', `sudo ip addr del ${VIP}/32 dev lo`);
+    const refused = await lab.lvsible('apply', planFile);
+    expect(refused.code, refused.all).toBe(1);
+    expect(refused.stdout).toMatch(/rs-dr: ip_address [^:]*: changed since the plan was made/);
+    expect(refused.stdout).toMatch(/nothing was applied/);
+    expect((await lab.on('rs-dr', 'cat /proc/sys/net/ipv4/conf/all/arp_announce')).stdout.trim()).toBe('0');
+    expect((await lab.on('rs-dr', 'ip -o addr show dev lo')).stdout).not.toContain(VIP);
+
+    // A plain apply puts it right again.
+    const fixed = await lab.lvsible('apply', ...lab.inv(join(example, 'inventory')), site);
+    expect(fixed.code, fixed.all).toBe(0);
+    expect(await lab.requests(3)).toEqual({ 'rs-dr': 3 });
+  }, 900_000);
+
   it('a realserver added then removed is programmed, then drained and deleted (no flush)', async () => {
     // The same cluster with the TUN realserver joining the service.
     const grown = mkdtempSync(join(tmpdir(), 'lvsible-dr-grown-'));

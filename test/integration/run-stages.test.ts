@@ -117,8 +117,10 @@ describe('a run as stages over real sshd hosts', () => {
     expect(saved.plan.hosts.rs1.tasks.filter((t: { status: string }) => t.status === 'changed').map((t: { module: string }) => t.module)).toEqual(['copy']);
 
     // From another directory, with nothing but the file: the plan holds its own inputs.
-    const applied = await lvsible(['apply', planFile, '--json', '--no-verify'], tmpdir());
+    const applied = await lvsible(['apply', planFile, '--json'], tmpdir());
     expect(applied.stderr).toBe('');
+    // Verify runs after a planned apply too (and finds this machine without the VIP, as above).
+    expect(applied.code).toBe(3);
     const r = JSON.parse(applied.stdout);
     expect(r.recap.rs1.changed).toBe(1);
     expect(r.recap.dir1.changed).toBe(1);
