@@ -218,3 +218,79 @@ export function serviceOptions(
   }
   return out;
 }
+
+/*
+ * In-place readers for the parsers' fast paths (parse-list's fastDest, parse-save's fastAddDest): indexes
+ * into the line, no token strings. Each accepts exactly what the careful readers above accept as numeric.
+ */
+
+export const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 13;
+
+export function skipBlanks(s: string, i: number, n: number): number {
+  while (i < n && isBlank(s.charCodeAt(i))) i++;
+  return i;
+}
+
+export function tokenEnd(s: string, i: number, n: number): number {
+  while (i < n && !isBlank(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/** s[from, to) if it is 1-15 digits (an optional `-` first when `signed`), as a number; NaN otherwise. */
+export function numberIn(s: string, from: number, to: number, signed: boolean): number {
+  const negative = signed && s.charCodeAt(from) === 45;
+  if (negative) from++;
+  if (to <= from || to - from > 15) return NaN;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return NaN;
+    v = v * 10 + (c - 48);
+  }
+  // `-0` reads as -0, as int() gives it.
+  return negative ? -v : v;
+}
+
+/** `^\d{1,3}(\.\d{1,3}){3}$` on s[from, to): isIpLiteral's test for an address without a colon. */
+function dottedQuad(s: string, from: number, to: number): boolean {
+  let groups = 0;
+  let run = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++run > 3) return false;
+    } else if (c === 46 && run > 0 && groups < 3) {
+      groups++;
+      run = 0;
+    } else return false;
+  }
+  return groups === 3 && run > 0;
+}
+
+/** `^[0-9a-fA-F:.%]+$` with a colon in it, on s[from, to): isIpLiteral's test for an address with one. */
+function ipv6Literal(s: string, from: number, to: number): boolean {
+  let colon = false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 58) colon = true;
+    else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) || c === 46 || c === 37)) return false;
+  }
+  return colon;
+}
+
+/**
+ * s[from, to) as a numeric endpoint with a port (`a.b.c.d:port`, `[v6]:port`, port <= 65535) that endpoint()
+ * would read the same way (numeric, no port name): the index of the colon before the port; -1 otherwise.
+ */
+export function numericEndpoint(s: string, from: number, to: number): number {
+  let colon: number;
+  if (s.charCodeAt(from) === 91) {
+    const close = s.indexOf(']', from);
+    if (close < 0 || close >= to || s.charCodeAt(close + 1) !== 58 || !ipv6Literal(s, from + 1, close)) return -1;
+    colon = close + 1;
+  } else {
+    colon = s.lastIndexOf(':', to - 1);
+    if (colon < from || !dottedQuad(s, from, colon)) return -1;
+  }
+  return numberIn(s, colon + 1, to, false) <= 65535 ? colon : -1;
+}

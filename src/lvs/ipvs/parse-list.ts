@@ -1,6 +1,11 @@
 import { serviceKey } from './keys.js';
 import {
   endpoint,
+  numberIn,
+  numericEndpoint,
+  skipBlanks,
+  tokenEnd,
+  isBlank,
   IpvsParseError,
   ipvsUnavailableMessage,
   IpvsUnavailableError,
@@ -50,6 +55,14 @@ const METHODS: Record<string, ForwardMethod> = { Masq: 'nat', Route: 'dr', Tunne
 
 /** Parse any `ipvsadm -L -n` listing, with or without the banner. */
 export function parseList(text: string): IpvsListing {
+  return parseListWith(text, true);
+}
+
+/**
+ * parseList with the destination-line fast path on or off. Off is the careful path alone: the reference the
+ * fast path is tested against (test/unit/ipvs-parse-fast.test.ts), not for production use.
+ */
+export function parseListWith(text: string, fast: boolean): IpvsListing {
   const unavailable = ipvsUnavailableMessage(text);
   if (unavailable) throw new IpvsUnavailableError(unavailable);
   let format: ListFormat = 'list';
@@ -63,6 +76,15 @@ export function parseList(text: string): IpvsListing {
 
   const raw = text.split('\n');
   for (let i = 0; i < raw.length; i++) {
+    // Destination lines (all but a few of a big table's) in the common numeric layouts are read in place
+    // (fastDest); anything it does not vouch for, errors included, takes the careful path below.
+    if (fast && current !== undefined && format !== 'stats' && format !== 'rate') {
+      const d = fastDest(raw[i]!, format);
+      if (d !== undefined) {
+        (current as PartialTable['services'][number]).destinations.push(d);
+        continue;
+      }
+    }
     const t = tokenize(raw[i]!);
     if (!t.length) continue;
     const line: Line = { no: i + 1, text: raw[i]!, tokens: t };
@@ -208,4 +230,98 @@ function tunnelInfo(token: string, line: Line): Pick<Destination, 'tunType' | 't
   if (type === 'gue' && a && b && CSUM[b]) return { tunType: 'gue', tunPort: uint(a, line, 'a GUE port'), tunCsum: CSUM[b] };
   if (type === 'gre' && a && CSUM[a]) return { tunType: 'gre', tunCsum: CSUM[a] };
   throw new IpvsParseError(line.no, line.text, `unknown tunnel info ${token}`);
+}
+
+/*
+ * The fast path for one destination line: one charCodeAt pass over the line, no token array, no Line object,
+ * numbers read in place. It only ever answers for lines the careful path (tokenize, endpoint, destFields)
+ * would read without complaint, as a numeric endpoint without a port name, and then with the very same
+ * object (same fields, same order); for anything else it answers undefined and the careful path decides,
+ * error message and column included. test/unit/ipvs-parse-fast.test.ts holds the two paths to that.
+ */
+
+/** s[from, to) if it is one of ipvsadm's forwarding methods. */
+function methodIn(s: string, from: number, to: number): ForwardMethod | undefined {
+  const len = to - from;
+  switch (s.charCodeAt(from)) {
+    case 77: return len === 4 && s.startsWith('Masq', from) ? 'nat' : undefined;
+    case 82: return len === 5 && s.startsWith('Route', from) ? 'dr' : undefined;
+    case 84: return len === 6 && s.startsWith('Tunnel', from) ? 'tun' : undefined;
+    case 76: return len === 5 && s.startsWith('Local', from) ? 'local' : undefined;
+  }
+  return undefined;
+}
+
+function fastDest(s: string, format: SpecFormat): PartialDestination | undefined {
+  const n = s.length;
+  let i = skipBlanks(s, 0, n);
+  if (s.charCodeAt(i) !== 45 || s.charCodeAt(i + 1) !== 62 || !isBlank(s.charCodeAt(i + 2))) return undefined;
+  // The endpoint: `a.b.c.d:port` or `[v6]:port`, numeric (a host or service name takes the careful path).
+  const a0 = skipBlanks(s, i + 2, n);
+  const a1 = tokenEnd(s, a0, n);
+  const colon = numericEndpoint(s, a0, a1);
+  if (colon < 0) return undefined;
+  const port = numberIn(s, colon + 1, a1, false);
+  const address = s.charCodeAt(a0) === 91 ? s.slice(a0 + 1, colon - 1) : s.slice(a0, colon);
+  // The columns after the address: c0-c3 (and c4 for --tun-info) start at, e0-e4 end at.
+  const c0 = skipBlanks(s, a1, n);
+  const e0 = tokenEnd(s, c0, n);
+  const c1 = skipBlanks(s, e0, n);
+  const e1 = tokenEnd(s, c1, n);
+  const c2 = skipBlanks(s, e1, n);
+  const e2 = tokenEnd(s, c2, n);
+  const c3 = skipBlanks(s, e2, n);
+  const e3 = tokenEnd(s, c3, n);
+  let end = skipBlanks(s, e3, n);
+  let d: PartialDestination | undefined;
+  switch (format) {
+    case 'list': {
+      const method = methodIn(s, c0, e0);
+      const weight = numberIn(s, c1, e1, true);
+      const activeConn = numberIn(s, c2, e2, false);
+      const inactConn = numberIn(s, c3, e3, false);
+      if (method === undefined || Number.isNaN(weight) || Number.isNaN(activeConn) || Number.isNaN(inactConn)) return undefined;
+      d = { address, port, method, weight, counters: { activeConn, inactConn } };
+      break;
+    }
+    case 'tun-info': {
+      const method = methodIn(s, c0, e0);
+      // `n/a` and plain `ipip` only; GUE and GRE options take the careful path.
+      const len = e1 - c1;
+      const ipip = len === 4 && s.startsWith('ipip', c1);
+      if (method === undefined || (!ipip && !(len === 3 && s.startsWith('n/a', c1)))) return undefined;
+      const weight = numberIn(s, c2, e2, true);
+      const activeConn = numberIn(s, c3, e3, false);
+      const e4 = tokenEnd(s, end, n);
+      const inactConn = numberIn(s, end, e4, false);
+      end = skipBlanks(s, e4, n);
+      if (Number.isNaN(weight) || Number.isNaN(activeConn) || Number.isNaN(inactConn)) return undefined;
+      d = ipip
+        ? { address, port, method, tunType: 'ipip', weight, counters: { activeConn, inactConn } }
+        : { address, port, method, weight, counters: { activeConn, inactConn } };
+      break;
+    }
+    case 'thresholds': {
+      const upper = numberIn(s, c0, e0, false);
+      const lower = numberIn(s, c1, e1, false);
+      const activeConn = numberIn(s, c2, e2, false);
+      const inactConn = numberIn(s, c3, e3, false);
+      if (Number.isNaN(upper) || Number.isNaN(lower) || Number.isNaN(activeConn) || Number.isNaN(inactConn)) return undefined;
+      d = { address, port, counters: { activeConn, inactConn } };
+      if (upper) d.upperThreshold = upper;
+      if (lower) d.lowerThreshold = lower;
+      break;
+    }
+    case 'persistent-conn': {
+      const weight = numberIn(s, c0, e0, true);
+      const persistConn = numberIn(s, c1, e1, false);
+      const activeConn = numberIn(s, c2, e2, false);
+      const inactConn = numberIn(s, c3, e3, false);
+      if (Number.isNaN(weight) || Number.isNaN(persistConn) || Number.isNaN(activeConn) || Number.isNaN(inactConn)) return undefined;
+      d = { address, port, weight, counters: { persistConn, activeConn, inactConn } };
+      break;
+    }
+  }
+  // Nothing but blanks after the last column (more columns: the careful path counts them).
+  return end === n ? d : undefined;
 }

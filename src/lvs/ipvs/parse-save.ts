@@ -8,6 +8,11 @@ import {
   normalizeNetmask,
   tokenize,
   uint,
+  isBlank,
+  numberIn,
+  numericEndpoint,
+  skipBlanks,
+  tokenEnd,
   digits,
   type Endpoint,
   type Line,
@@ -21,6 +26,14 @@ import type { Destination, ForwardMethod, IpvsTable, TunnelChecksum, TunnelType,
  * table is marked non-numeric. Thresholds are never in this format (lvs-reference §3).
  */
 export function parseSave(text: string): IpvsTable {
+  return parseSaveWith(text, true);
+}
+
+/**
+ * parseSave with the `-a` fast path on or off. Off is the careful path alone: the reference the fast path is
+ * tested against (test/unit/ipvs-fast-paths.test.ts), not for production use.
+ */
+export function parseSaveWith(text: string, fast: boolean): IpvsTable {
   const unavailable = ipvsUnavailableMessage(text);
   if (unavailable) throw new IpvsUnavailableError(unavailable);
   const services: VirtualService[] = [];
@@ -28,8 +41,21 @@ export function parseSave(text: string): IpvsTable {
   let numeric = true;
   let lastKey = '';
   let last: VirtualService | undefined;
+  // The service selector (`-t`/`-u` and its endpoint, as written) of the last line that named its service
+  // in nothing else, and that service: a following `-a` with the very same selector text belongs to it.
+  let cachedOpt = '';
+  let cachedSel = '';
+  let cached: VirtualService | undefined;
   const raw = text.split('\n');
   for (let i = 0; i < raw.length; i++) {
+    if (cached !== undefined) {
+      const dest = fastAddDest(raw[i]!, cachedOpt, cachedSel);
+      if (dest !== undefined) {
+        // What the careful path does with this line: the selector names `cached`, which is `last`.
+        cached.destinations.push(dest);
+        continue;
+      }
+    }
     const all = tokenize(raw[i]!);
     if (!all.length || all[0]!.startsWith('#')) continue;
     const line: Line = { no: i + 1, text: raw[i]!, tokens: all };
@@ -59,6 +85,12 @@ export function parseSave(text: string): IpvsTable {
       vs.destinations.push(dest);
     } else {
       throw new IpvsParseError(line.no, line.text, `expected -A or -a, got ${cmd}`);
+    }
+    cached = undefined;
+    if (fast && (tokens[1] === '-t' || tokens[1] === '-u') && tokens.length > 2 && onlySelector(tokens)) {
+      cachedOpt = tokens[1];
+      cachedSel = tokens[2]!;
+      cached = last;
     }
   }
   return { services, numeric };
@@ -197,4 +229,66 @@ function sameHead(vs: VirtualService | undefined, h: ServiceHead): boolean {
 function tunType(v: string, line: Line): TunnelType {
   if (v === 'ipip' || v === 'gue' || v === 'gre') return v;
   throw new IpvsParseError(line.no, line.text, `unknown tunnel type ${v}`);
+}
+
+const SELECTORS = new Set(['-t', '--tcp-service', '-u', '--udp-service', '--sctp-service', '-f', '--fwmark-service', '-6', '--ipv6']);
+
+/** No selector option (nor -6) after tokens[1]: the service is named by tokens[1] and tokens[2] alone. */
+function onlySelector(tokens: string[]): boolean {
+  for (let i = 3; i < tokens.length; i++) if (SELECTORS.has(tokens[i]!)) return false;
+  return true;
+}
+
+/**
+ * The fast path for the line -Sn writes for each destination, `-a -t SEL -r ADDR:PORT -g|-m|-i -w N
+ * [-x N] [-y N]` with SEL exactly the cached selector text and a numeric endpoint: the destination the careful
+ * path (tokenize, options, the checks in parseSaveWith) would add to the cached service, or undefined to let
+ * the careful path read the line (and say what is wrong with it).
+ */
+function fastAddDest(s: string, opt: string, sel: string): Destination | undefined {
+  const n = s.length;
+  let i = skipBlanks(s, 0, n);
+  if (s.charCodeAt(i) !== 45 || s.charCodeAt(i + 1) !== 97 || !isBlank(s.charCodeAt(i + 2))) return undefined;
+  i = skipBlanks(s, i + 2, n);
+  if (!s.startsWith(opt, i) || !isBlank(s.charCodeAt(i + opt.length))) return undefined;
+  i = skipBlanks(s, i + opt.length, n);
+  if (!s.startsWith(sel, i) || (i + sel.length < n && !isBlank(s.charCodeAt(i + sel.length)))) return undefined;
+  i = skipBlanks(s, i + sel.length, n);
+  if (s.charCodeAt(i) !== 45 || s.charCodeAt(i + 1) !== 114 || !isBlank(s.charCodeAt(i + 2))) return undefined;
+  const a0 = skipBlanks(s, i + 2, n);
+  const a1 = tokenEnd(s, a0, n);
+  const colon = numericEndpoint(s, a0, a1);
+  if (colon < 0) return undefined;
+  i = skipBlanks(s, a1, n);
+  if (s.charCodeAt(i) !== 45 || !isBlank(s.charCodeAt(i + 2))) return undefined;
+  const f = s.charCodeAt(i + 1);
+  const method: ForwardMethod | undefined = f === 103 ? 'dr' : f === 109 ? 'nat' : f === 105 ? 'tun' : undefined;
+  if (method === undefined) return undefined;
+  i = skipBlanks(s, i + 2, n);
+  if (s.charCodeAt(i) !== 45 || s.charCodeAt(i + 1) !== 119 || !isBlank(s.charCodeAt(i + 2))) return undefined;
+  let v0 = skipBlanks(s, i + 2, n);
+  let v1 = tokenEnd(s, v0, n);
+  const weight = numberIn(s, v0, v1, false);
+  if (Number.isNaN(weight)) return undefined;
+  let upper = 0;
+  let lower = 0;
+  i = skipBlanks(s, v1, n);
+  // -x then -y, each once: the order -Sn would write them in (any other order takes the careful path).
+  for (const letter of [120, 121]) {
+    if (i < n && s.charCodeAt(i) === 45 && s.charCodeAt(i + 1) === letter && isBlank(s.charCodeAt(i + 2))) {
+      v0 = skipBlanks(s, i + 2, n);
+      v1 = tokenEnd(s, v0, n);
+      const v = numberIn(s, v0, v1, false);
+      if (Number.isNaN(v)) return undefined;
+      if (letter === 120) upper = v;
+      else lower = v;
+      i = skipBlanks(s, v1, n);
+    }
+  }
+  if (i !== n) return undefined;
+  const address = s.charCodeAt(a0) === 91 ? s.slice(a0 + 1, colon - 1) : s.slice(a0, colon);
+  const dest: Destination = { address, port: numberIn(s, colon + 1, a1, false), method, weight };
+  if (upper) dest.upperThreshold = upper;
+  if (lower) dest.lowerThreshold = lower;
+  return dest;
 }

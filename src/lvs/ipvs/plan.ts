@@ -87,27 +87,31 @@ export function planIpvs(desired: IpvsTable, current: IpvsTable, opts: PlanIpvsO
     if (!cur) {
       const vs = normalizeService(raw);
       adds.push({ op: 'add-service', service: vs });
-      const keys = new Set<string>();
+      const keys = new Set<DestSlot>();
+      const at = head(vs);
       for (const d of vs.destinations) {
-        const k = destIdentity(vs, d);
-        if (keys.has(k)) throw new Error(`${describeService(vs)}: real server ${k} is declared twice`);
+        const k = destSlot(vs, d);
+        if (keys.has(k)) throw new Error(`${describeService(vs)}: real server ${destIdentity(vs, d)} is declared twice`);
         keys.add(k);
-        adds.push({ op: 'add-dest', service: head(vs), dest: d });
+        adds.push({ op: 'add-dest', service: at, dest: d });
       }
       continue;
     }
     if (!sameServiceSettings(raw, cur)) edits.push({ op: 'edit-service', service: normalizeService(raw) });
-    const curDests = new Map(cur.destinations.map((d) => [destIdentity(cur, d), d]));
-    const seen = new Set<string>();
+    // One map per service: the live destinations by slot, each replaced by MATCHED once a wanted one took it
+    // (a wanted slot that is MATCHED already is declared twice); what is left unmatched is removed.
+    const curDests = new Map<DestSlot, Destination | typeof MATCHED>();
+    for (const d of cur.destinations) curDests.set(destSlot(cur, d), d);
+    let at: ServiceHead | undefined;
     for (const d of raw.destinations) {
-      const k = destIdentity(raw, d);
-      if (seen.has(k)) throw new Error(`${describeService(raw)}: real server ${k} is declared twice`);
-      seen.add(k);
+      const k = destSlot(raw, d);
       const c = curDests.get(k);
-      if (!c) adds.push({ op: 'add-dest', service: head(raw), dest: normalizeDest(raw, d) });
-      else if (!sameDest(d, c)) edits.push({ op: 'edit-dest', service: head(raw), dest: normalizeDest(raw, d) });
+      if (c === MATCHED) throw new Error(`${describeService(raw)}: real server ${destIdentity(raw, d)} is declared twice`);
+      curDests.set(k, MATCHED);
+      if (!c) adds.push({ op: 'add-dest', service: (at ??= head(raw)), dest: normalizeDest(raw, d) });
+      else if (!sameDest(d, c)) edits.push({ op: 'edit-dest', service: (at ??= head(raw)), dest: normalizeDest(raw, d) });
     }
-    for (const [k, c] of curDests) if (!seen.has(k)) removeDest(cur, c, false);
+    for (const c of curDests.values()) if (c !== MATCHED) removeDest(cur, c, false);
   }
 
   // Deletes first (they may free what an add needs), quiesce last so drains start as late as possible.
@@ -125,6 +129,61 @@ export function planIpvs(desired: IpvsTable, current: IpvsTable, opts: PlanIpvsO
 /** A destination's identity inside its service: normalised address and the port IPVS really uses. */
 function destIdentity(vs: VirtualService, d: Destination): string {
   return formatAddrPort(normalizeAddress(d.address), d.portName ?? effectivePort(vs, d));
+}
+
+const MATCHED = Symbol('matched');
+
+/**
+ * A destination's identity inside its service as a Map key, built without a string where it can be: a
+ * canonical dotted quad with a port is the number ip * 65536 + port; anything else (IPv6, a port name, a
+ * non-canonical address) is destIdentity's text. Two destinations have the same slot exactly when they have
+ * the same destIdentity: the number stands for one text only (canonical octets and port, no leading zeros),
+ * and no text key can spell a canonical `a.b.c.d:port`, since those always become numbers.
+ */
+export type DestSlot = number | string;
+
+export function destSlot(vs: VirtualService, d: Destination): DestSlot {
+  const p = d.portName ?? effectivePort(vs, d);
+  const port = typeof p === 'number' ? (Number.isInteger(p) && p >= 0 && p <= 65535 ? p : -1) : typeof p === 'string' ? canonicalPort(p) : -1;
+  const ip = port < 0 ? -1 : ipv4Number(d.address);
+  return ip < 0 ? destIdentity(vs, d) : ip * 65536 + port;
+}
+
+/** `a.b.c.d` with each octet 0-255 written without leading zeros, as an unsigned 32-bit number; -1 otherwise. */
+export function ipv4Number(a: string): number {
+  const n = a.length;
+  if (n < 7 || n > 15) return -1;
+  let ip = 0;
+  let octet = 0;
+  let len = 0;
+  let dots = 0;
+  for (let i = 0; i < n; i++) {
+    const c = a.charCodeAt(i);
+    if (c === 46) {
+      if (len === 0 || ++dots > 3) return -1;
+      ip = ip * 256 + octet;
+      octet = 0;
+      len = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (len === 1 && octet === 0) return -1;
+      octet = octet * 10 + (c - 48);
+      if (++len > 3 || octet > 255) return -1;
+    } else return -1;
+  }
+  return dots === 3 && len > 0 ? ip * 256 + octet : -1;
+}
+
+/** A port name that spells a port number the way String(number) would (`80`, not `080`): that number. */
+function canonicalPort(s: string): number {
+  const n = s.length;
+  if (n === 0 || n > 5 || (n > 1 && s.charCodeAt(0) === 48)) return -1;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    v = v * 10 + (c - 48);
+  }
+  return v <= 65535 ? v : -1;
 }
 
 /** 0 in a declared timeout means "leave it", as it does for `ipvsadm --set`. */
