@@ -2,12 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { effectivePort, normalizeDest, normalizeService, sameDest, sameServiceSettings } from '../../src/lvs/ipvs/compare.js';
-import { describeService, formatAddrPort, normalizeAddress, serviceKey } from '../../src/lvs/ipvs/keys.js';
+import { describeService, destKey, formatAddrPort, normalizeAddress, serviceKey } from '../../src/lvs/ipvs/keys.js';
 import { IpvsParseError, type ServiceHead } from '../../src/lvs/ipvs/parse-common.js';
 import { parseListWith } from '../../src/lvs/ipvs/parse-list.js';
 import { parseSave, parseSaveWith } from '../../src/lvs/ipvs/parse-save.js';
 import { destSlot, ipv4Number, planIpvs, type DrainTarget, type IpvsPlan, type PlanIpvsOptions } from '../../src/lvs/ipvs/plan.js';
-import type { IpvsOp } from '../../src/lvs/ipvs/serialize.js';
+import { restoreLine, tableText, toRestoreLines, type IpvsOp } from '../../src/lvs/ipvs/serialize.js';
 import type { Destination, IpvsTable, IpvsTimeouts, VirtualService } from '../../src/lvs/ipvs/types.js';
 
 /*
@@ -273,6 +273,18 @@ function referencePlan(desired: IpvsTable, current: IpvsTable, opts: PlanIpvsOpt
   if (timeouts) plan.timeouts = timeouts;
   return plan;
 }
+/** tableText as it was: every line through restoreLine (its selector built and checked each time). */
+function referenceTableText(table: IpvsTable): string {
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const lines: string[] = [];
+  for (const { vs } of table.services.map((vs) => ({ key: serviceKey(vs), vs })).sort((a, b) => cmp(a.key, b.key))) {
+    lines.push(restoreLine({ op: 'add-service', service: vs }));
+    for (const { d } of vs.destinations.map((d) => ({ key: destKey(d), d })).sort((a, b) => cmp(a.key, b.key))) {
+      lines.push(restoreLine({ op: 'add-dest', service: vs, dest: d }));
+    }
+  }
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
 function destIdentity(vs: VirtualService, d: Destination): string {
   return formatAddrPort(normalizeAddress(d.address), d.portName ?? effectivePort(vs, d));
 }
@@ -359,7 +371,14 @@ describe('planIpvs: destSlot keys plan exactly what string keys planned', () => 
       const current = randomTable(r);
       const desired = r() < 0.2 ? current : randomTable(r, current);
       const opts: PlanIpvsOptions = { drain: r() < 0.7, drainTimeoutSec: 30, ...(r() < 0.1 ? { only: [serviceKey(current.services[0]!)] } : {}) };
-      sameOutcome(outcome(() => planIpvs(desired, current, opts)), outcome(() => referencePlan(desired, current, opts)), `case ${n}`);
+      const plan = outcome(() => planIpvs(desired, current, opts));
+      sameOutcome(plan, outcome(() => referencePlan(desired, current, opts)), `case ${n}`);
+      // The serialiser checks a service's selector once for its consecutive ops: same lines, same refusals.
+      if (plan.ok) {
+        const p = plan.value as IpvsPlan;
+        for (const ops of [p.now, p.afterDrain]) sameOutcome(outcome(() => toRestoreLines(ops)), outcome(() => ops.map((op) => restoreLine(op))), `lines ${n}`);
+      }
+      for (const table of [desired, current]) sameOutcome(outcome(() => tableText(table)), outcome(() => referenceTableText(table)), `text ${n}`);
     }
   });
 

@@ -11,7 +11,16 @@ import {
  * no newline, no leading `-` or `#`): one line of the batch must stay one command, whatever a value holds.
  * A refusal throws a GrammarError naming the service and field.
  */
-const word = (check: Check): Check => (v) => first(() => ipvsWord(v), () => check(v));
+// Wrapped once per check (a module constant), not per value: a 100,000-destination table checks ~10 values each.
+const wrapped = new Map<Check, Check>();
+const word = (check: Check): Check => {
+  let w = wrapped.get(check);
+  if (!w) {
+    w = (v) => first(() => ipvsWord(v), () => check(v));
+    wrapped.set(check, w);
+  }
+  return w;
+};
 // Names in messages are quoted when they hold blanks or control characters, so a message stays one line.
 const show = (s: string) => (/[\s\u0000-\u001f\u007f-\u009f]/u.test(s) ? JSON.stringify(s) : s);
 const where = (vs: ServiceHead) =>
@@ -97,25 +106,38 @@ export function destSpec(d: Destination, vs?: ServiceHead): string[] {
 }
 
 export function restoreLine(op: IpvsOp): string {
-  const sel = serviceSelector(op.service);
+  return lineWith(op, serviceSelector(op.service).join(' '));
+}
+
+/** One restore line given its service's selector text (`-t 10.0.0.1:80`), checked already. */
+function lineWith(op: IpvsOp, sel: string): string {
   switch (op.op) {
     case 'add-service':
-      return ['-A', ...sel, ...serviceSpec(op.service)].join(' ');
+      return `-A ${sel} ${serviceSpec(op.service).join(' ')}`;
     case 'edit-service':
-      return ['-E', ...sel, ...serviceSpec(op.service)].join(' ');
+      return `-E ${sel} ${serviceSpec(op.service).join(' ')}`;
     case 'delete-service':
-      return ['-D', ...sel].join(' ');
+      return `-D ${sel}`;
     case 'add-dest':
-      return ['-a', ...sel, ...destSpec(op.dest, op.service)].join(' ');
+      return `-a ${sel} ${destSpec(op.dest, op.service).join(' ')}`;
     case 'edit-dest':
-      return ['-e', ...sel, ...destSpec(op.dest, op.service)].join(' ');
+      return `-e ${sel} ${destSpec(op.dest, op.service).join(' ')}`;
     case 'delete-dest':
-      return ['-d', ...sel, '-r', addrPort(op.service, 'realserver', op.dest.address, op.dest.port)].join(' ');
+      return `-d ${sel} -r ${addrPort(op.service, 'realserver', op.dest.address, op.dest.port)}`;
   }
 }
 
+/** Consecutive ops on one service object (the planner shares it between a service's ops) check its selector once. */
 export function toRestoreLines(ops: IpvsOp[]): string[] {
-  return ops.map(restoreLine);
+  let service: ServiceHead | undefined;
+  let sel = '';
+  return ops.map((op) => {
+    if (op.service !== service) {
+      sel = serviceSelector(op.service).join(' ');
+      service = op.service;
+    }
+    return lineWith(op, sel);
+  });
 }
 
 /**
@@ -127,9 +149,10 @@ export function tableText(table: IpvsTable): string {
   // Keys computed once, not in the comparator: 100,000 destinations would mean millions of key builds.
   const services = table.services.map((vs) => ({ key: serviceKey(vs), vs })).sort((a, b) => cmp(a.key, b.key));
   for (const { vs } of services) {
-    lines.push(restoreLine({ op: 'add-service', service: vs }));
+    const sel = serviceSelector(vs).join(' ');
+    lines.push(lineWith({ op: 'add-service', service: vs }, sel));
     const dests = vs.destinations.map((d) => ({ key: destKey(d), d })).sort((a, b) => cmp(a.key, b.key));
-    for (const { d } of dests) lines.push(restoreLine({ op: 'add-dest', service: vs, dest: d }));
+    for (const { d } of dests) lines.push(lineWith({ op: 'add-dest', service: vs, dest: d }, sel));
   }
   return lines.length ? lines.join('\n') + '\n' : '';
 }
