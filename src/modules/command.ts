@@ -1,7 +1,8 @@
 import { posix } from 'node:path';
-import type { Change, ExecResult, ModuleContext, Probe } from '../types.js';
-import { quote, sh } from '../transport/quote.js';
-import { chompLines, defineModule, parseSections, probeTest, rooted } from './util.js';
+import type { ExecResult, ModuleContext, Plan, Probe } from '../types.js';
+import { quote } from '../transport/quote.js';
+import { combine, mapFact, pathExistsFact } from '../facts/index.js';
+import { chompLines, defineModule, noop, rooted } from './util.js';
 import { splitWords } from '../transport/quote.js';
 import { guardChecks } from './checks.js';
 /** Re-exported: the splitter lives beside quote(), its inverse. */
@@ -44,23 +45,16 @@ function guardPath(p: CommandParams, path: string, root: string): string {
 }
 
 export function readGuards(p: CommandParams, ctx: ModuleContext): Probe<CommandState> {
-  const parts = [
-    p.creates ? probeTest('creates', sh`[ -e ${guardPath(p, p.creates, ctx.root)} ]`) : '',
-    p.removes ? probeTest('removes', sh`[ -e ${guardPath(p, p.removes, ctx.root)} ]`) : '',
-  ].filter(Boolean);
-  return {
-    // Nothing to check still has to print something parseable.
-    script: parts.length ? parts.join('\n') : 'echo @none',
-    parse(stdout) {
-      const s = parseSections(stdout);
-      return { createsExists: s.get('creates')?.status === 'yes', removesExists: s.get('removes')?.status === 'yes' };
-    },
-  };
+  const read = combine({
+    creates: p.creates ? pathExistsFact(guardPath(p, p.creates, ctx.root)) : undefined,
+    removes: p.removes ? pathExistsFact(guardPath(p, p.removes, ctx.root)) : undefined,
+  });
+  return mapFact(read, (s) => ({ createsExists: !!s.creates, removesExists: !!s.removes }));
 }
 
-export function planRun(p: CommandParams, cur: CommandState, ctx: ModuleContext, build: LineBuilder): Change[] {
-  if (p.creates && cur.createsExists) return [];
-  if (p.removes && !cur.removesExists) return [];
+export function planRun(p: CommandParams, cur: CommandState, ctx: ModuleContext, build: LineBuilder): Plan {
+  if (p.creates && cur.createsExists) return noop(`${p.creates} exists (creates): not run`);
+  if (p.removes && !cur.removesExists) return noop(`${p.removes} does not exist (removes): not run`);
   const { line, shown } = build(p);
   const cmd = p.chdir ? `cd ${quote(rooted(ctx.root, p.chdir))} && ${line}` : line;
   return [{ summary: `run: ${shown}`, steps: [{ cmd, label: shown, ...(p.stdin !== undefined ? { stdin: p.stdin } : {}) }] }];

@@ -1,9 +1,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import type { Change, Module, ModuleContext } from '../types.js';
+import type { Module, ModuleContext, Plan } from '../types.js';
 import { ConfigError } from '../errors.js';
 import { writeChecks } from './checks.js';
-import { fileProbe, modeSchema, sha256, normalizeMode, planFileContent, type FileState } from './files.js';
+import { fileFact, sha256, type FileState } from '../facts/index.js';
+import { modeSchema, normalizeMode, planFileContent } from './files.js';
 
 export interface CopyParams {
   dest: string;
@@ -55,7 +56,7 @@ function desiredBytes(p: CopyParams, ctx: ModuleContext): Buffer {
 }
 
 /** Plan a file write shared by copy and template: content drift rewrites, attribute drift chmods/chowns. */
-export function planWrite(p: Omit<CopyParams, 'content' | 'src'>, st: FileState, content: Buffer, ctx: ModuleContext): Change[] {
+export function planWrite(p: Omit<CopyParams, 'content' | 'src'>, st: FileState, content: Buffer, ctx: ModuleContext): Plan {
   return planFileContent(
     ctx.root + p.dest,
     st,
@@ -86,7 +87,7 @@ export const copyModule: Module<CopyParams, FileState> = {
     return { ...p, mode: normalizeMode(p.mode), contentBase64: bytes.toString('base64') };
   },
 
-  read: (p, ctx) => fileProbe(ctx.root + p.dest, sha256(desiredBytes(p, ctx))),
+  read: (p, ctx) => fileFact(ctx.root + p.dest, sha256(desiredBytes(p, ctx))),
 
   plan: (p, st, ctx) => planWrite(p, st, desiredBytes(p, ctx), ctx),
 };

@@ -1,8 +1,10 @@
-import type { Change, Module, Probe, Step } from '../types.js';
+import type { Module, Plan, Step } from '../types.js';
 import { sh } from '../transport/quote.js';
 import { controlChar } from '../grammar/index.js';
+import { combine, fileFact, mapFact, treeDriftFact, type FileState } from '../facts/index.js';
 import { fileChecks } from './checks.js';
-import { attrDrift, attrSteps, failStep, fileProbeScript, modeSchema, normalizeMode, parseFileState, type FileState } from './files.js';
+import { attrDrift, attrSteps, describeAttrs, failStep, modeSchema, normalizeMode } from './files.js';
+import { noop } from './util.js';
 
 export interface FileParams {
   path: string;
@@ -52,32 +54,24 @@ export const fileModule: Module<FileParams, FileModuleState> = {
     return { ...p, state, mode: normalizeMode(p.mode) };
   },
 
-  read(p, ctx): Probe<FileModuleState> {
+  read(p, ctx) {
     const path = fullPath(p, ctx.root);
-    let script = fileProbeScript(path);
-    if (p.recurse && p.state === 'directory') {
-      // `find` prints the first offender and stops; a failure (unknown user) counts as drift, not as converged.
-      const tests: string[] = [];
-      if (p.owner !== undefined) tests.push(sh`! -user ${p.owner}`);
-      if (p.group !== undefined) tests.push(sh`! -group ${p.group}`);
-      if (p.mode !== undefined) tests.push(sh`! -perm ${normalizeMode(p.mode)!}`);
-      if (tests.length) {
-        script += `\nif [ -d "$p" ]; then if f=$(find "$p" -mindepth 1 ! -type l \\( ${tests.join(' -o ')} \\) -print -quit) && [ -z "$f" ]; then :; else echo tree-drift; fi; fi`;
-      }
-    }
-    return {
-      script,
-      parse: (out) => ({ ...parseFileState(out), ...(/^tree-drift$/m.test(out) ? { treeDrift: true } : {}) }),
-    };
+    const want = { owner: p.owner, group: p.group, mode: normalizeMode(p.mode) };
+    const tree = p.recurse && p.state === 'directory' && Object.values(want).some((v) => v !== undefined);
+    if (!tree) return fileFact(path);
+    return mapFact(combine({ file: fileFact(path), tree: treeDriftFact(path, want) }), (s) => ({ ...s.file, ...(s.tree ? { treeDrift: true } : {}) }));
   },
 
-  plan(p, st, ctx): Change[] {
+  plan(p, st, ctx): Plan {
     const path = fullPath(p, ctx.root);
     const want = { mode: normalizeMode(p.mode), owner: p.owner, group: p.group };
     const state = p.state ?? 'file';
-    const attrs = (what: string, w = want): Change[] => {
+    const attrs = (what: string, w = want, suffix = ''): Plan => {
       const drift = attrDrift(st, w);
-      if (!drift.length && !st.treeDrift) return [];
+      if (!drift.length && !st.treeDrift) {
+        const below = state === 'directory' && p.recurse && describe(w) ? `, and everything below it has ${describe(w)}` : '';
+        return noop(`${what} ${path}${suffix} exists${describeAttrs(st, w).replace(/^ and /, ' with ').replace(/^, /, ' with ')}${below}`);
+      }
       const recurse = state === 'directory' && !!p.recurse && !!st.treeDrift;
       const summary = recurse ? `set ${describe(want)} on ${path} recursively` : `set ${drift.join(', ')} on ${what} ${path}`;
       return [{ summary, steps: attrSteps(path, st, w, recurse) }];
@@ -86,7 +80,7 @@ export const fileModule: Module<FileParams, FileModuleState> = {
 
     switch (state) {
       case 'absent':
-        if (st.type === 'absent') return [];
+        if (st.type === 'absent') return noop(`${path} is already absent`);
         return [{ summary: `remove ${st.type} ${path}`, steps: [{ cmd: sh`rm -rf -- ${path}` }] }];
 
       case 'file':
@@ -112,7 +106,7 @@ export const fileModule: Module<FileParams, FileModuleState> = {
       case 'link': {
         const src = p.src ?? '';
         // A link's own mode means nothing on Linux (always 0777): only its owner is managed.
-        if (st.type === 'link' && st.target === src) return attrs('link', { ...want, mode: undefined });
+        if (st.type === 'link' && st.target === src) return attrs('link', { ...want, mode: undefined }, ` -> ${src}`);
         if (st.type === 'directory') return [{ summary: `${path} is a directory`, steps: [failStep(`${path} is a directory; refusing to replace it with a link`)] }];
         const was = st.type === 'link' ? ` (was -> ${st.target})` : st.type === 'absent' ? '' : ` (replacing ${st.type})`;
         // ln -sfn: a link pointing at a directory is replaced, not followed into.

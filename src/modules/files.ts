@@ -1,34 +1,16 @@
-import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import type { Change, Probe, Step } from '../types.js';
+import type { Plan, Step } from '../types.js';
 import { quote, raw, sh } from '../transport/quote.js';
+import { normalizeMode, sha256, type FileState } from '../facts/file.js';
+import { noop } from './util.js';
 
 /**
- * What file-shaped modules (file, copy, template, sysctl, the persistence units of ip_address/route) share:
- * one probe that reads a path's type, attributes, digest and (small) content, and one atomic write.
+ * The write side of file-shaped modules (file, copy, template, sysctl, kernel_module, ipvs, the boot units of
+ * ip_address/route): one atomic write, attribute steps, and the plan of a file's content. The read side
+ * (FileState, fileFact) is src/facts/file.ts.
  */
 
-/** Files above this size are compared by digest only: their content is not shipped back for --diff. */
-export const DIFF_LIMIT = 256 * 1024;
-
-export interface FileState {
-  type: 'absent' | 'file' | 'directory' | 'link' | 'other';
-  /** Octal permission bits as `stat %a` prints them, normalised to 4 digits ("0644"). */
-  mode?: string;
-  uid?: number;
-  gid?: number;
-  owner?: string;
-  group?: string;
-  size?: number;
-  /** For links: the target as written (readlink). */
-  target?: string;
-  /** Hex sha256 of a regular file; undefined when it could not be read. */
-  sha256?: string;
-  /** The bytes of a regular file smaller than DIFF_LIMIT. */
-  content?: Buffer;
-  /** The file exists but this user may not read it: its content is unknown, not empty. */
-  unreadable?: boolean;
-}
+export { DIFF_LIMIT, normalizeMode, sha256, type FileState } from '../facts/file.js';
 
 export interface WriteOptions {
   mode?: string;
@@ -42,14 +24,6 @@ export interface WriteOptions {
   createDirs?: boolean;
 }
 
-/** `0644`, `644`, 644 (YAML 1.2 reads `0644` as decimal 644) all mean rw-r--r--: digits are octal, like Ansible. */
-export function normalizeMode(mode: string | number | undefined): string | undefined {
-  if (mode === undefined) return undefined;
-  const s = typeof mode === 'number' ? String(mode) : mode.trim().replace(/^0o/i, '');
-  if (!/^[0-7]{1,4}$/.test(s)) throw new Error(`invalid file mode ${JSON.stringify(mode)}: expected octal digits like '0644'`);
-  return s.padStart(4, '0');
-}
-
 /** JSON Schema shared by every module that takes a `mode`. */
 export const modeSchema = {
   description:
@@ -59,62 +33,6 @@ export const modeSchema = {
     { type: 'integer', minimum: 0, maximum: 7777 },
   ],
 } as const;
-
-export const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
-
-/**
- * Shell snippet describing `path`. It reads only regular files (a FIFO would block), tolerates permission
- * errors (the probe must never exit) and prints one `key value` per line; content comes last, in base64.
- * With `expectSha` (the digest the plan wants), content is shipped only when it differs: a converged re-run
- * moves no file bodies and forks no encoder. Forks are kept few, since a play may hold dozens of files.
- */
-export function fileProbeScript(path: string, expectSha?: string): string {
-  return [
-    sh`p=${path}`,
-    `if [ -L "$p" ]; then t=link; elif [ -d "$p" ]; then t=directory; elif [ -f "$p" ]; then t=file; elif [ -e "$p" ]; then t=other; else t=absent; fi`,
-    `echo "type $t"`,
-    `if [ "$t" != absent ]; then set -- $(stat -c '%a %u %g %s %U %G' -- "$p"); echo "stat $*"; fi`,
-    `if [ "$t" = link ]; then echo "target $(readlink -- "$p")"; fi`,
-    `if [ "$t" = file ]; then`,
-    `  s=$(sha256sum < "$p") && [ -n "$s" ] && s=\${s%% *} && echo "sha256 $s" || { s=; echo unreadable; }`,
-    `  if [ -n "$s" ] && [ "$s" != ${quote(expectSha ?? '-')} ] && [ "$4" -lt ${DIFF_LIMIT} ]; then echo content; base64 < "$p" | tr -d '\n'; echo; fi`,
-    `fi`,
-  ].join('\n');
-}
-
-export function parseFileState(stdout: string): FileState {
-  const st: FileState = { type: 'absent' };
-  const lines = stdout.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const sp = line.indexOf(' ');
-    const key = sp < 0 ? line : line.slice(0, sp);
-    const val = sp < 0 ? '' : line.slice(sp + 1);
-    if (key === 'type') st.type = val as FileState['type'];
-    else if (key === 'stat') {
-      const [mode, uid, gid, size, owner, group] = val.split(' ');
-      if (mode) st.mode = normalizeMode(mode);
-      st.uid = Number(uid);
-      st.gid = Number(gid);
-      st.size = Number(size);
-      st.owner = owner;
-      st.group = group;
-    } else if (key === 'target') st.target = val;
-    else if (key === 'sha256' && /^[0-9a-f]{64}$/.test(val)) st.sha256 = val;
-    else if (key === 'unreadable') st.unreadable = true;
-    else if (key === 'content') {
-      const data = Buffer.from(lines[i + 1] ?? '', 'base64');
-      // A file that changed between digest and read would mislead the diff: keep content only if it matches.
-      if (st.sha256 && sha256(data) === st.sha256) st.content = data;
-      i++;
-    }
-  }
-  return st;
-}
-
-export function fileProbe(path: string, expectSha?: string): Probe<FileState> {
-  return { script: fileProbeScript(path, expectSha), parse: parseFileState };
-}
 
 /** Does the live owner (name or numeric id, as the operator may write either) match? */
 export function ownerMatches(want: string | undefined, name: string | undefined, id: number | undefined): boolean {
@@ -216,7 +134,7 @@ export function planFileContent(
   content: Buffer,
   opts: WriteOptions,
   what = 'file',
-): Change[] {
+): Plan {
   const want = { ...opts, mode: normalizeMode(opts.mode) };
   const same = st.type === 'file' && st.sha256 === sha256(content);
   if (!same) {
@@ -233,8 +151,19 @@ export function planFileContent(
     ];
   }
   const drift = attrDrift(st, want);
-  if (!drift.length) return [];
+  if (!drift.length) return noop(`${what} ${path}: content${describeAttrs(st, want)} already match${describeAttrs(st, want) ? '' : 'es'}`);
   return [{ summary: `set ${drift.join(', ')} on ${path}`, steps: attrSteps(path, st, want) }];
+}
+
+/** `, mode 0644 and owner root` for the attributes the operator asked for (what a no-op reason names). */
+export function describeAttrs(st: FileState, want: Pick<WriteOptions, 'mode' | 'owner' | 'group'>): string {
+  const parts = [
+    want.mode !== undefined ? `mode ${want.mode}` : '',
+    want.owner !== undefined ? `owner ${st.owner ?? want.owner}` : '',
+    want.group !== undefined ? `group ${st.group ?? want.group}` : '',
+  ].filter(Boolean);
+  if (!parts.length) return '';
+  return parts.length === 1 ? ` and ${parts[0]}` : `, ${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 }
 
 /** A step that fails with `message`: the plan shows the problem, and apply reports it like any failed command. */

@@ -1,8 +1,9 @@
-import type { Change, Module, ModuleContext, Step } from '../types.js';
+import type { Change, Module, ModuleContext, Plan, Step } from '../types.js';
 import { sh } from '../transport/quote.js';
 import { formatIp, parseCidr } from '../lvs/model/net.js';
-import { deviceBinding, parseUnitState, planUnitAbsent, planUnitPresent, renderUnit, unitName, unitProbeScript, type UnitState } from './netpersist.js';
-import { parseIpJson, sectionsOf } from './iproute.js';
+import { addressesFact, combine, mapFact, unitFileFact, type IpAddr, type IpLink, type UnitState } from '../facts/index.js';
+import { deviceBinding, planUnitAbsent, planUnitPresent, renderUnit, unitName } from './netpersist.js';
+import { noop } from './util.js';
 import { ParamChecks, str } from './checks.js';
 import { cidr, interfaceName } from '../grammar/index.js';
 
@@ -16,12 +17,7 @@ export interface IpAddressParams {
   up?: boolean;
 }
 
-export interface LiveAddress {
-  local: string;
-  prefixlen: number;
-  scope?: string;
-  label?: string;
-}
+export type LiveAddress = IpAddr;
 
 export interface IpAddressState {
   /** False when the device does not exist (then nothing else is known about it). */
@@ -62,18 +58,19 @@ export function addressUnit(p: IpAddressParams): string {
   });
 }
 
-export function parseAddrState(out: string): IpAddressState {
-  const sec = sectionsOf(out);
-  const links = parseIpJson(sec.get('addr') ?? '');
-  const link = links[0] as { flags?: string[]; addr_info?: Record<string, unknown>[] } | undefined;
-  const addresses = (link?.addr_info ?? []).map((a) => ({
-    local: formatIp(parseCidr(String(a.local))!),
-    prefixlen: Number(a.prefixlen),
-    ...(a.scope !== undefined ? { scope: String(a.scope) } : {}),
-    ...(a.label !== undefined ? { label: String(a.label) } : {}),
-  }));
-  return { device: !!link, up: !!link?.flags?.includes('UP'), addresses, unit: parseUnitState(sec.get('unit') ?? '') };
+/** The module's view of the device's addresses and of its boot unit (pure: tables feed it parsed facts). */
+export function addrState(links: IpLink[], unit: UnitState): IpAddressState {
+  const link = links[0];
+  return { device: !!link, up: !!link?.up, addresses: link?.addresses ?? [], unit };
 }
+
+function readAddr(p: IpAddressParams, ctx: ModuleContext) {
+  const unit = unitFileFact(ctx.root, unitFor(p), p.state === 'absent' ? undefined : addressUnit(p));
+  return mapFact(combine({ addr: addressesFact(p.dev), unit }), (s) => addrState(s.addr, s.unit));
+}
+
+/** Parse the read's output (any device: the parse does not depend on the params). */
+export const parseAddrState = (out: string): IpAddressState => readAddr({ address: '0.0.0.0/32', dev: 'lo' }, { root: '' } as ModuleContext).parse(out);
 
 export const ipAddressModule: Module<IpAddressParams, IpAddressState> = {
   name: 'ip_address',
@@ -108,17 +105,14 @@ export const ipAddressModule: Module<IpAddressParams, IpAddressState> = {
     return { ...p, address: `${ip}/${prefix}`, state: p.state ?? 'present', persistent: p.persistent ?? true, up: p.up ?? true };
   },
 
-  read(p, ctx) {
-    return {
-      // Only a device that exists is asked for by name: naming a missing one (`dev tunl0`) makes the kernel
-      // request the module aliased to it (netdev-tunl0 is ipip), so reading would load what `absent` unloaded.
-      script: [sh`echo @addr; [ ! -e ${`/sys/class/net/${p.dev}`} ] || ip -j addr show dev ${p.dev}; echo`, 'echo @unit', unitProbeScript(ctx, unitFor(p), p.state === 'absent' ? undefined : addressUnit(p))].join('\n'),
-      parse: parseAddrState,
-    };
-  },
+  read: readAddr,
 
-  plan(p, st, ctx) {
-    return p.state === 'absent' ? planAbsent(p, st, ctx) : planPresent(p, st, ctx);
+  plan(p, st, ctx): Plan {
+    const changes = p.state === 'absent' ? planAbsent(p, st, ctx) : planPresent(p, st, ctx);
+    if (changes.length) return changes;
+    const boot = p.persistent !== false ? (p.state === 'absent' ? `, and no boot unit ${unitFor(p)}` : `, and boot unit ${unitFor(p)} is installed and enabled`) : '';
+    if (p.state === 'absent') return noop(`${p.address} is not on ${p.dev}${boot}`);
+    return noop(`${p.address} is on ${p.dev}${p.up !== false ? ' (up)' : ''}${boot}`);
   },
 };
 

@@ -1,13 +1,13 @@
-import type { Change, ParamIssue, Step } from '../types.js';
+import type { Change, ModuleContext, ParamIssue, Plan, Step } from '../types.js';
 import { ipAddress, ipvsName, ipvsNetmask, ipvsSchedFlags, ipvsScheduler } from '../grammar/index.js';
 import { ParamChecks } from './checks.js';
 import { sh } from '../transport/quote.js';
-import { atomicWriteSteps } from './files.js';
-import { parseUnitState, planUnitAbsent, planUnitPresent, renderUnit, unitProbeScript, type UnitState } from './netpersist.js';
-import { defineModule, fileContent, parseSections, probeFile, rooted } from './util.js';
+import { combine, fileFact, fileText, ipvsLiveFact, mapFact, sha256, unitEnabledFact, unitFileFact, type FileState, type LiveIpvs, type UnitState } from '../facts/index.js';
+import { atomicWriteSteps, diffText } from './files.js';
+import { planUnitAbsent, planUnitPresent, renderUnit } from './netpersist.js';
+import { defineModule, noop, rooted } from './util.js';
 import { normalizeService } from '../lvs/ipvs/compare.js';
 import { serviceKey } from '../lvs/ipvs/keys.js';
-import { liveProbeScript, parseLive, type LiveIpvs } from '../lvs/ipvs/live.js';
 import { enableAutoText, persistLayout, rulesFileText } from '../lvs/ipvs/persist.js';
 import { isEmptyPlan, planIpvs, type IpvsPlan } from '../lvs/ipvs/plan.js';
 import { tableFromParams, ipvsParamsSchema, type IpvsParams } from '../lvs/ipvs/schema.js';
@@ -80,40 +80,29 @@ export const ipvs = defineModule<IpvsParams, IpvsState>({
   normalize: (p) => ({ drain: true, drain_timeout: 30, persist: true, purge: true, ...p }),
   read(p, ctx) {
     const layout = persistLayout(ctx.facts);
-    const parts = [liveProbeScript(ctx.root)];
-    const persisted = p.persist !== false && !!layout;
-    if (persisted) {
-      parts.push(probeFile('rules', rooted(ctx.root, layout.rulesFile)));
-      if (layout.kind === 'debian') parts.push(probeFile('defaults', rooted(ctx.root, layout.defaultsFile)));
-      else parts.push(sh`echo "@enabled $(systemctl is-enabled ${layout.unit} 2>/dev/null)"`);
-      // Last, after a marker line: the unit probe prints its own `key value` lines.
-      parts.push('echo @tunit', unitProbeScript(ctx, TIMEOUTS_UNIT, p.timeouts ? timeoutsUnitText(p.timeouts) : undefined));
-    }
-    return {
-      script: parts.join('\n'),
-      parse(all) {
-        const u = all.search(/^@tunit$/m);
-        const stdout = u < 0 ? all : all.slice(0, u);
-        // File sections use `|` lines too: cut them off before the ipvsadm captures are read.
-        const cut = stdout.search(/^@(rules|defaults|enabled) /m);
-        const live = parseLive(cut < 0 ? stdout : stdout.slice(0, cut));
-        const s = parseSections(cut < 0 ? '' : stdout.slice(cut));
-        const st: IpvsState = { live };
-        const rules = fileContent(s, 'rules');
-        const defaults = fileContent(s, 'defaults');
-        if (rules !== undefined) st.rulesFile = rules;
-        if (defaults !== undefined) st.defaultsFile = defaults;
-        if (s.has('enabled')) st.enabled = s.get('enabled')!.status;
-        // Asked for but missing reads as absent: the plan then installs it rather than trusting silence.
-        if (persisted) st.timeoutsUnit = parseUnitState(u < 0 ? '' : all.slice(u + '@tunit\n'.length));
-        return st;
-      },
-    };
+    const persisted = p.persist !== false && layout ? layout : undefined;
+    const rules = persisted ? rulesFileText(desiredTable(p)) : '';
+    const read = combine({
+      live: ipvsLiveFact(ctx.root),
+      // The rules file of a big table is megabytes: shipped only when it differs from what the plan wants.
+      rules: persisted ? fileFact(rooted(ctx.root, persisted.rulesFile), sha256(rules)) : undefined,
+      defaults: persisted?.kind === 'debian' ? fileFact(rooted(ctx.root, persisted.defaultsFile)) : undefined,
+      enabled: persisted?.kind === 'redhat' ? unitEnabledFact(persisted.unit) : undefined,
+      timeoutsUnit: persisted ? unitFileFact(ctx.root, TIMEOUTS_UNIT, p.timeouts ? timeoutsUnitText(p.timeouts) : undefined) : undefined,
+    });
+    return mapFact(read, (s): IpvsState => {
+      const st: IpvsState = { live: s.live };
+      const rulesFile = s.rules && textOr(s.rules, rules);
+      const defaultsFile = s.defaults && textOr(s.defaults);
+      if (rulesFile !== undefined) st.rulesFile = rulesFile;
+      if (defaultsFile !== undefined) st.defaultsFile = defaultsFile;
+      if (s.enabled !== undefined) st.enabled = s.enabled;
+      if (s.timeoutsUnit) st.timeoutsUnit = s.timeoutsUnit;
+      return st;
+    });
   },
-  plan(p, cur, ctx) {
-    // Normal form (RFC 5952 IPv6, sorted flags, effective ports): what the rules file and --diff show.
-    const declared = tableFromParams(p);
-    const desired: IpvsTable = { ...declared, services: declared.services.map(normalizeService) };
+  plan(p, cur, ctx): Plan {
+    const desired = desiredTable(p);
     const current = cur.live.table;
     const only = p.purge === false ? desired.services.map(serviceKey) : undefined;
     const plan = planIpvs(desired, current, {
@@ -124,9 +113,30 @@ export const ipvs = defineModule<IpvsParams, IpvsState>({
     const changes: Change[] = [];
     if (!isEmptyPlan(plan)) changes.push(...tableChanges(plan, desired, current, cur.live));
     if (p.persist !== false) changes.push(...persistChanges(desired, cur, ctx));
-    return changes;
+    if (changes.length) return changes;
+    const dests = desired.services.reduce((n, s) => n + s.destinations.length, 0);
+    const layout = persistLayout(ctx.facts);
+    const boot = p.persist !== false && layout ? `, persisted in ${layout.rulesFile} and loaded at boot` : '';
+    const count = `${desired.services.length} service${desired.services.length === 1 ? '' : 's'}, ${dests} destination${dests === 1 ? '' : 's'}`;
+    return noop(`IPVS table already as declared (${count}${p.purge === false ? '; undeclared services left alone' : ''})${boot}`);
   },
 });
+
+/** Normal form (RFC 5952 IPv6, sorted flags, effective ports): what the rules file and --diff show. */
+function desiredTable(p: IpvsParams): IpvsTable {
+  const declared = tableFromParams(p);
+  return { ...declared, services: declared.services.map(normalizeService) };
+}
+
+/**
+ * A persistence file as text: `expected` when its digest says it is that (its bytes were not shipped), else
+ * its text, or for a file whose text was not shipped a stand-in that differs from any wanted content.
+ */
+function textOr(st: FileState, expected?: string): string | undefined {
+  if (expected !== undefined && st.type === 'file' && st.sha256 === sha256(expected)) return expected;
+  const t = fileText(st);
+  return t === null ? diffText(undefined, st) ?? `[${st.type}]\n` : t;
+}
 
 function tableChanges(plan: IpvsPlan, desired: IpvsTable, current: IpvsTable, live: LiveIpvs): Change[] {
   const out: Change[] = [];
@@ -181,7 +191,7 @@ export function summarize(plan: IpvsPlan): string {
     .join(', ') || 'wait for draining destinations';
 }
 
-function persistChanges(desired: IpvsTable, cur: IpvsState, ctx: Parameters<typeof ipvs.plan>[2]): Change[] {
+function persistChanges(desired: IpvsTable, cur: IpvsState, ctx: ModuleContext): Change[] {
   const layout = persistLayout(ctx.facts);
   if (!layout) {
     return [{

@@ -1,17 +1,10 @@
-import type { Change } from '../types.js';
+import type { Change, Plan, Step } from '../types.js';
 import { sh } from '../transport/quote.js';
 import { controlChar, kernelModuleName } from '../grammar/index.js';
+import { combine, fileFact, fileText, mapFact, moduleLoadedFact, type FileState } from '../facts/index.js';
 import { ParamChecks } from './checks.js';
-import {
-  defineModule,
-  fileContent,
-  parseSections,
-  probeFile,
-  probeTest,
-  removeFileStep,
-  rooted,
-  writeFileStep,
-} from './util.js';
+import { atomicWriteSteps } from './files.js';
+import { defineModule, noop, removeFileStep, rooted } from './util.js';
 
 export interface KernelModuleParams {
   name: string;
@@ -81,23 +74,14 @@ export const kernel_module = defineModule<KernelModuleParams, KernelModuleState>
   read(p, ctx) {
     const n = norm(p);
     const f = paths(n.name);
-    return {
-      script: [
-        probeTest('loaded', sh`[ -d ${rooted(ctx.root, `/sys/module/${n.name}`)} ]`),
-        probeFile('load', rooted(ctx.root, f.load)),
-        probeFile('options', rooted(ctx.root, f.options)),
-      ].join('\n'),
-      parse(stdout) {
-        const s = parseSections(stdout);
-        return {
-          loaded: s.get('loaded')?.status === 'yes',
-          loadFile: fileContent(s, 'load'),
-          optionsFile: fileContent(s, 'options'),
-        };
-      },
-    };
+    const read = combine({
+      loaded: moduleLoadedFact(n.name, ctx.root),
+      load: fileFact(rooted(ctx.root, f.load)),
+      options: fileFact(rooted(ctx.root, f.options)),
+    });
+    return mapFact(read, (s): KernelModuleState => ({ loaded: s.loaded, loadFile: textOf(s.load), optionsFile: textOf(s.options) }));
   },
-  plan(p, cur, ctx) {
+  plan(p, cur, ctx): Plan {
     const n = norm(p);
     const f = paths(n.name);
     const changes: Change[] = [];
@@ -111,7 +95,7 @@ export const kernel_module = defineModule<KernelModuleParams, KernelModuleState>
             before: cur.loadFile ?? '',
             after: load,
             diffName: f.load,
-            steps: [writeFileStep(rooted(ctx.root, f.load), load)],
+            steps: write(rooted(ctx.root, f.load), load),
           });
         }
         if (n.params !== undefined) {
@@ -122,7 +106,7 @@ export const kernel_module = defineModule<KernelModuleParams, KernelModuleState>
               before: cur.optionsFile ?? '',
               after: opts,
               diffName: f.options,
-              steps: [opts ? writeFileStep(rooted(ctx.root, f.options), opts) : removeFileStep(rooted(ctx.root, f.options))],
+              steps: opts ? write(rooted(ctx.root, f.options), opts) : [removeFileStep(rooted(ctx.root, f.options))],
             });
           }
         }
@@ -147,6 +131,19 @@ export const kernel_module = defineModule<KernelModuleParams, KernelModuleState>
         changes.push({ summary: `unload kernel module ${n.name}`, steps: [{ cmd: sh`modprobe -r ${n.name}` }] });
       }
     }
-    return changes;
+    if (changes.length) return changes;
+    if (n.state === 'absent') return noop(`kernel module ${n.name} is not loaded${n.persistent ? `, and ${f.load} does not exist` : ''}`);
+    const boot = n.persistent ? `, and ${f.load} loads it at boot` : '';
+    const opts = n.persistent && n.params ? ` with options "${n.params}" (${f.options})` : '';
+    return noop(`kernel module ${n.name} is loaded${boot}${opts}`);
   },
 });
+
+/** An unreadable file reads as empty text: it differs from what is wanted, so it is rewritten (or removed). */
+function textOf(st: FileState): string | undefined {
+  const t = fileText(st);
+  return t === null ? '' : t;
+}
+
+/** modules-load.d and modprobe.d files are world-readable config: 0644, as this module always wrote them. */
+const write = (path: string, content: string): Step[] => atomicWriteSteps(path, content, { mode: '0644', createDirs: true });

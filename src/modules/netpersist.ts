@@ -1,7 +1,8 @@
 import { posix } from 'node:path';
 import type { Change, ModuleContext, Step } from '../types.js';
 import { sh } from '../transport/quote.js';
-import { atomicWriteSteps, failStep, fileProbeScript, parseFileState, sha256, type FileState } from './files.js';
+import { sha256, UNIT_DIR, type UnitState } from '../facts/index.js';
+import { atomicWriteSteps, failStep } from './files.js';
 import { execArg, GrammarError, mustFit, unitName as unitNameGrammar, unitText } from '../grammar/index.js';
 
 /**
@@ -21,13 +22,7 @@ import { execArg, GrammarError, mustFit, unitName as unitNameGrammar, unitText }
  * when the device is re-created (a NIC re-plugged, `ipip` reloaded for tunl0).
  */
 
-export const UNIT_DIR = '/etc/systemd/system';
-
-export interface UnitState {
-  file: FileState;
-  /** Every `UNIT_DIR/<unit>.wants/<name>` symlink: the wanting unit -> the link's target. */
-  wantedBy: Record<string, string>;
-}
+export { UNIT_DIR, type UnitState };
 
 /** Unit names allow [A-Za-z0-9:_.\\-]; we keep it readable: `lvsible-addr-lo-10.0.0.1_32.service`. */
 export function unitName(kind: 'addr' | 'route', ...parts: string[]): string {
@@ -99,24 +94,6 @@ export function deviceBinding(dev: string | undefined): Pick<Required<UnitSpec>,
   if (!dev || dev === 'lo') return { unitLines: [], wantedBy: ['multi-user.target'] };
   const unit = deviceUnit(dev);
   return { unitLines: [`BindsTo=${unit}`, `After=${unit}`], wantedBy: ['multi-user.target', unit] };
-}
-
-/** The unit file, then every enable link of it in any `.wants/` directory (one line each). */
-export function unitProbeScript(ctx: ModuleContext, name: string, content?: string): string {
-  return [
-    fileProbeScript(`${ctx.root}${UNIT_DIR}/${name}`, content === undefined ? undefined : sha256(content)),
-    `for w in ${sh`${`${ctx.root}${UNIT_DIR}`}`}/*.wants/${sh`${name}`}; do`,
-    '  [ -L "$w" ] || continue',
-    '  d=${w%/*}; d=${d##*/}',
-    '  echo "wanted-by ${d%.wants} $(readlink -- "$w")"',
-    'done',
-  ].join('\n');
-}
-
-export function parseUnitState(out: string): UnitState {
-  const wantedBy: Record<string, string> = {};
-  for (const m of out.matchAll(/^wanted-by (\S+) (.*)$/gm)) wantedBy[m[1]!] = m[2]!;
-  return { file: parseFileState(out), wantedBy };
 }
 
 const wantsLink = (ctx: ModuleContext, by: string, name: string) => `${ctx.root}${UNIT_DIR}/${by}.wants/${name}`;

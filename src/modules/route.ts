@@ -1,8 +1,9 @@
-import type { Change, Module, ModuleContext } from '../types.js';
+import type { Change, Module, ModuleContext, Plan } from '../types.js';
 import { sh } from '../transport/quote.js';
-import { formatIp, networkOf, parseCidr, parseIp } from '../lvs/model/net.js';
-import { deviceBinding, parseUnitState, planUnitAbsent, planUnitPresent, renderUnit, unitName, unitProbeScript, type UnitState } from './netpersist.js';
-import { parseIpJson, sectionsOf } from './iproute.js';
+import { formatIp, parseCidr, parseIp } from '../lvs/model/net.js';
+import { canonicalDst, combine, mapFact, routesFact, unitFileFact, type IpRoute, type UnitState } from '../facts/index.js';
+import { deviceBinding, planUnitAbsent, planUnitPresent, renderUnit, unitName } from './netpersist.js';
+import { noop } from './util.js';
 import { DEV_PATTERN } from './ip_address.js';
 import { ParamChecks, str } from './checks.js';
 import { cidr, interfaceName, ipAddress } from '../grammar/index.js';
@@ -36,12 +37,7 @@ const familyOf = (p: RouteParams): 4 | 6 =>
 const metricOf = (p: RouteParams): number => p.metric ?? (familyOf(p) === 6 ? 1024 : 0);
 const tableOf = (p: RouteParams): string => String(p.table ?? 'main');
 
-/** `ip -j` prints host routes without their /32 or /128; give every destination its prefix to compare. */
-export function canonicalDst(dst: string): string {
-  if (dst === 'default') return dst;
-  const c = parseCidr(dst);
-  return c ? networkOf(c) : dst;
-}
+export { canonicalDst };
 
 function routeArgv(p: RouteParams): string[] {
   return [
@@ -69,19 +65,19 @@ export function routeUnit(p: RouteParams): string {
   });
 }
 
-export function parseRouteState(out: string): RouteState {
-  const sec = sectionsOf(out);
-  const routes = parseIpJson(sec.get('route') ?? '')
-    // local/broadcast/unreachable... entries are not the unicast routes this module manages.
-    .filter((r) => r.type === undefined || r.type === 'unicast')
-    .map((r) => ({
-      dst: canonicalDst(String(r.dst)),
-      ...(r.gateway !== undefined ? { gateway: String(r.gateway) } : {}),
-      ...(r.dev !== undefined ? { dev: String(r.dev) } : {}),
-      metric: Number(r.metric ?? 0),
-    }));
-  return { routes, unit: parseUnitState(sec.get('unit') ?? '') };
+/** The module's view: the unicast routes it manages (local/broadcast/unreachable entries are not) and the unit. */
+export function routeState(routes: IpRoute[], unit: UnitState): RouteState {
+  return { routes: routes.filter((r) => r.type === 'unicast').map(({ type: _t, ...r }) => r), unit };
 }
+
+function readRoute(p: RouteParams, ctx: ModuleContext) {
+  const unit = unitFileFact(ctx.root, unitFor(p), p.state === 'absent' ? undefined : routeUnit(p));
+  const routes = routesFact({ family: familyOf(p), table: tableOf(p), exact: p.dest });
+  return mapFact(combine({ route: routes, unit }), (s) => routeState(s.route, s.unit));
+}
+
+/** Parse the read's output (the parse does not depend on the params). */
+export const parseRouteState = (out: string): RouteState => readRoute({ dest: 'default', dev: 'lo' }, { root: '' } as ModuleContext).parse(out);
 
 export const routeModule: Module<RouteParams, RouteState> = {
   name: 'route',
@@ -131,20 +127,13 @@ export const routeModule: Module<RouteParams, RouteState> = {
     return { ...p, dest, ...(via ? { via: formatIp(via) } : {}), state: p.state ?? 'present', persistent: p.persistent ?? true };
   },
 
-  read(p, ctx) {
-    const dst = p.dest === 'default' ? 'default' : p.dest;
-    return {
-      script: [
-        sh`echo @route; ip -j -${familyOf(p)} route show table ${tableOf(p)} exact ${dst}; echo`,
-        'echo @unit',
-        unitProbeScript(ctx, unitFor(p), p.state === 'absent' ? undefined : routeUnit(p)),
-      ].join('\n'),
-      parse: parseRouteState,
-    };
-  },
+  read: readRoute,
 
-  plan(p, st, ctx) {
-    return p.state === 'absent' ? planAbsent(p, st, ctx) : planPresent(p, st, ctx);
+  plan(p, st, ctx): Plan {
+    const changes = p.state === 'absent' ? planAbsent(p, st, ctx) : planPresent(p, st, ctx);
+    if (changes.length) return changes;
+    const boot = p.persistent !== false ? (p.state === 'absent' ? `, and no boot unit ${unitFor(p)}` : `, and boot unit ${unitFor(p)} is installed and enabled`) : '';
+    return noop(`route ${describeRoute(p)} ${p.state === 'absent' ? 'is not' : 'is'} in table ${tableOf(p)}${boot}`);
   },
 };
 

@@ -1,25 +1,17 @@
-import type { Change, ModuleContext, Step } from '../types.js';
+import type { Change, ModuleContext, Plan, Step } from '../types.js';
 import { sh } from '../transport/quote.js';
 import { unitName as unitNameGrammar } from '../grammar/index.js';
+import { serviceFact, systemctl, sysvServiceFact, type ServiceState } from '../facts/index.js';
 import { ParamChecks } from './checks.js';
-import { defineModule, parseSections, probeTest, probeValue, rooted } from './util.js';
+import { defineModule, noop } from './util.js';
+
+export type { ServiceState };
 
 export interface ServiceParams {
   name: string;
   state?: 'started' | 'stopped' | 'restarted' | 'reloaded';
   enabled?: boolean;
   daemon_reload?: boolean;
-}
-
-export interface ServiceState {
-  /** systemd: LoadState (loaded, not-found, masked...); '' without systemd. */
-  load: string;
-  /** systemd is-active (active, inactive, failed, activating...); without systemd: active|inactive. */
-  active: string;
-  /** systemd is-enabled (enabled, disabled, static, masked, indirect, alias...; '' when unknown). */
-  enabled: string;
-  /** systemd: the unit file changed on disk since the last daemon-reload. */
-  needsReload: boolean;
 }
 
 /** Running, or on its way to running: starting it again would be a no-op. */
@@ -61,42 +53,26 @@ export const service = defineModule<ServiceParams, ServiceState>({
   },
   check: (p) => new ParamChecks().field('name', p.name, (v) => unitNameGrammar(v, { suffix: false })).issues,
   read(p, ctx) {
-    if (!ctx.facts.hasSystemd) return readSysv(p, ctx);
-    const u = unitName(p.name);
-    return {
-      script: [
-        probeValue('load', sh`systemctl show -p LoadState ${u}`),
-        probeValue('reload', sh`systemctl show -p NeedDaemonReload ${u}`),
-        probeValue('active', sh`systemctl is-active ${u}`),
-        probeValue('enabled', systemctl(ctx.root, 'is-enabled', u)),
-      ].join('\n'),
-      parse: parseSystemd,
-    };
+    if (!ctx.facts.hasSystemd) return sysvServiceFact(p.name, ctx.facts.os.family, ctx.root);
+    return serviceFact(unitName(p.name), ctx.root);
   },
-  plan(p, cur, ctx) {
-    return ctx.facts.hasSystemd ? planSystemd(p, cur, ctx.root) : planSysv(p, cur, ctx);
+  plan(p, cur, ctx): Plan {
+    const changes = ctx.facts.hasSystemd ? planSystemd(p, cur, ctx.root) : planSysv(p, cur, ctx);
+    return changes.length ? changes : noop(serviceNoop(p, cur, ctx.facts.hasSystemd ? unitName(p.name) : p.name));
   },
 });
 
-/** Parse the probe (exported for tests fed with real systemctl output). */
-export function parseSystemd(stdout: string): ServiceState {
-  const s = parseSections(stdout);
-  const v = (k: string) => (s.get(k)?.status ?? '').trim();
-  const prop = (k: string) => v(k).replace(/^[A-Za-z]+=/, '');
-  return {
-    load: prop('load'),
-    active: v('active').split(' ')[0] ?? '',
-    enabled: v('enabled').split(' ')[0] ?? '',
-    needsReload: prop('reload') === 'yes',
-  };
-}
-
-/**
- * Boot state lives in unit files, so it follows ctx.root like every other path (`systemctl --root`, which
- * is also how tests enable and disable real units in a temp tree). Run state has no root: it is the live system.
- */
-function systemctl(root: string, ...args: string[]): string {
-  return sh`systemctl ${[...(root ? [`--root=${root}`] : []), ...args]}`;
+/** What the service is, in the words of what was asked: "keepalived.service is already active and enabled". */
+function serviceNoop(p: ServiceParams, cur: ServiceState, u: string): string {
+  const said: string[] = [];
+  if (p.state === 'started') said.push(cur.active || 'running');
+  if (p.state === 'stopped') said.push(cur.active === 'inactive' ? 'inactive' : `stopped (${cur.active || 'not running'})`);
+  if (p.enabled !== undefined) {
+    if (FIXED.has(cur.enabled)) said.push(`${cur.enabled} (enable/disable does not apply to it)`);
+    else said.push(p.enabled ? cur.enabled || 'enabled' : cur.enabled || 'not enabled');
+  }
+  if (!said.length) return `${u}: nothing asked of it${p.daemon_reload ? ' (daemon_reload: its unit file did not change)' : ''}`;
+  return `${u} is already ${said.join(' and ')}`;
 }
 
 function planSystemd(p: ServiceParams, cur: ServiceState, root: string): Change[] {
@@ -137,29 +113,8 @@ function planSystemd(p: ServiceParams, cur: ServiceState, root: string): Change[
 
 /*
  * Hosts without systemd (containers, old init): the `service` wrapper for run state, and the distribution's
- * runlevel tool for boot state (update-rc.d on Debian, chkconfig on RHEL).
+ * runlevel tool for boot state (update-rc.d on Debian, chkconfig on RHEL), as sysvServiceFact reads them.
  */
-
-function readSysv(p: ServiceParams, ctx: ModuleContext) {
-  const rc = rooted(ctx.root, '/etc');
-  return {
-    script: [
-      probeTest('active', sh`service ${p.name} status >/dev/null 2>&1`),
-      ctx.facts.os.family === 'redhat'
-        ? probeTest('enabled', sh`chkconfig ${p.name} >/dev/null 2>&1`)
-        : probeTest('enabled', `ls ${rc}/rc[2345].d/S[0-9][0-9]${sh`${p.name}`} >/dev/null 2>&1`),
-    ].join('\n'),
-    parse(stdout: string): ServiceState {
-      const s = parseSections(stdout);
-      return {
-        load: '',
-        active: s.get('active')?.status === 'yes' ? 'active' : 'inactive',
-        enabled: s.get('enabled')?.status === 'yes' ? 'enabled' : 'disabled',
-        needsReload: false,
-      };
-    },
-  };
-}
 
 function planSysv(p: ServiceParams, cur: ServiceState, ctx: ModuleContext): Change[] {
   const changes: Change[] = [];

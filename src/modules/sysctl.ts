@@ -1,15 +1,9 @@
 import { sysctlPath } from '../grammar/sysctl.js';
-import type { Change, Step } from '../types.js';
+import type { Change, Plan, Step } from '../types.js';
 import { sh } from '../transport/quote.js';
-import {
-  defineModule,
-  fileContent,
-  normalizeWs,
-  parseSections,
-  probeFile,
-  rooted,
-  writeFileStep,
-} from './util.js';
+import { combine, fileFact, fileText, mapFact, procSysPath, sysctlFact } from '../facts/index.js';
+import { atomicWriteSteps, failStep } from './files.js';
+import { defineModule, noop, normalizeWs, rooted } from './util.js';
 import { absolutePath, mustFit, sysctlKey, sysctlValue } from '../grammar/index.js';
 import { ParamChecks } from './checks.js';
 
@@ -29,6 +23,8 @@ export interface SysctlState {
   liveUnreadable: boolean;
   /** Content of sysctl_file, undefined when the file does not exist. */
   file?: string;
+  /** sysctl_file exists but its text could not be read (permissions, too big): it cannot be edited safely. */
+  fileUnreadable?: true;
 }
 
 export const DEFAULT_SYSCTL_FILE = '/etc/sysctl.d/90-lvsible.conf';
@@ -131,33 +127,25 @@ export const sysctl = defineModule<SysctlParams, SysctlState>({
   normalize: (p) => norm(p),
   read(p, ctx) {
     const n = norm(p);
-    const live = rooted(ctx.root, `/proc/sys/${sysctlPath(n.name)}`);
-    const script = [
-      sh`if [ -r ${live} ] && [ -f ${live} ]; then printf '@live %s\\n' "$(tr '\\n' ' ' < ${live})"; ` +
-        sh`elif [ -e ${live} ]; then echo '@live-unreadable'; else echo '@live-missing'; fi`,
-      probeFile('file', rooted(ctx.root, n.sysctl_file)),
-    ].join('\n');
-    return {
-      script,
-      parse(stdout) {
-        const s = parseSections(stdout);
-        const live = s.get('live');
-        return {
-          live: live ? normalizeWs(live.status) : undefined,
-          liveUnreadable: s.has('live-unreadable'),
-          file: fileContent(s, 'file'),
-        };
-      },
-    };
+    const read = combine({ live: sysctlFact(n.name, ctx.root), file: fileFact(rooted(ctx.root, n.sysctl_file)) });
+    return mapFact(read, ({ live, file }): SysctlState => {
+      const text = fileText(file);
+      return { live: live.value, liveUnreadable: !!live.unreadable, file: text ?? undefined, ...(text === null ? { fileUnreadable: true } : {}) };
+    });
   },
-  plan(p, cur, ctx) {
+  plan(p, cur, ctx): Plan {
     const n = norm(p);
     const changes: Change[] = [];
     const filePath = rooted(ctx.root, n.sysctl_file);
     const want = n.state === 'present' ? normalizeWs(n.value ?? '') : undefined;
     const after = rewriteSysctlFile(cur.file, n.name, want);
-    if (after !== (cur.file ?? '')) {
-      const steps: Step[] = [writeFileStep(filePath, after)];
+    if (cur.fileUnreadable) {
+      // Rewriting a file whose other lines are unknown would drop them: say so instead.
+      const why = `cannot read ${n.sysctl_file} (permissions, or not a small regular file): its other settings would be lost`;
+      changes.push({ summary: `${want !== undefined ? 'persist' : 'remove'} ${n.name} in ${n.sysctl_file}: ${why}`, steps: [failStep(why)] });
+    } else if (after !== (cur.file ?? '')) {
+      // sysctl.d files are world-readable config: 0644 whatever the old file had (as this module always wrote them).
+      const steps: Step[] = atomicWriteSteps(filePath, after, { mode: '0644', createDirs: true });
       changes.push({
         summary:
           want !== undefined
@@ -179,13 +167,23 @@ export const sysctl = defineModule<SysctlParams, SysctlState>({
           before: missing ? undefined : `${cur.live}\n`,
           after: `${want}\n`,
           diffName: `/proc/sys/${sysctlPath(n.name)}`,
-          steps: [liveWriteStep(n.name, rooted(ctx.root, `/proc/sys/${sysctlPath(n.name)}`), want)],
+          steps: [liveWriteStep(n.name, procSysPath(n.name, ctx.root), want)],
         });
       }
     }
-    return changes;
+    return changes.length ? changes : noop(sysctlNoop(n, cur, want));
   },
 });
+
+/** Why nothing is to be done, in the operator's words. */
+function sysctlNoop(n: ReturnType<typeof norm>, cur: SysctlState, want: string | undefined): string {
+  if (want === undefined) return `${n.name} is not in ${n.sysctl_file}`;
+  const file = `${n.sysctl_file} says so`;
+  if (!n.reload) return `${n.sysctl_file} says ${n.name} = ${want} (live value left alone: reload is false)`;
+  if (cur.liveUnreadable) return `${n.sysctl_file} says ${n.name} = ${want} (write-only key: the live value cannot be compared)`;
+  if (cur.live === undefined) return `${n.sysctl_file} says ${n.name} = ${want}; the key does not exist live yet (ignore_missing_live)`;
+  return `sysctl ${n.name} is ${cur.live}, and ${file}`;
+}
 
 /**
  * Same effect as `sysctl -w`, but a plain write so tests can point it at a fake /proc/sys. A key that does not

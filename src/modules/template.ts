@@ -1,7 +1,8 @@
 import type { Module, ModuleContext } from '../types.js';
 import { TemplateError } from '../playbook/template.js';
 import { writeChecks } from './checks.js';
-import { fileProbe, normalizeMode, sha256, type FileState } from './files.js';
+import { fileFact, sha256, type FileState } from '../facts/index.js';
+import { normalizeMode } from './files.js';
 import { planWrite, readLocal, resolveLocal, writeProperties } from './copy.js';
 
 export interface TemplateParams {
@@ -49,7 +50,7 @@ export const templateModule: Module<TemplateParams, FileState> = {
   check: writeChecks,
   normalize: (p, ctx) => ({ ...p, mode: normalizeMode(p.mode), rendered: render(p, ctx) }),
 
-  read: (p, ctx) => fileProbe(ctx.root + p.dest, sha256(render(p, ctx))),
+  read: (p, ctx) => fileFact(ctx.root + p.dest, sha256(render(p, ctx))),
 
   plan: (p, st, ctx) => planWrite(p, st, Buffer.from(render(p, ctx), 'utf8'), ctx),
 };

@@ -1,5 +1,5 @@
-import type { Module, Step } from '../types.js';
-import { quote, sh } from '../transport/quote.js';
+import type { Change, Module, Plan, Step } from '../types.js';
+import { sh } from '../transport/quote.js';
 
 /** Identity helper: lets TypeScript infer a module's param and state types from its definition. */
 export function defineModule<P, S>(mod: Module<P, S>): Module<P, S> {
@@ -23,68 +23,13 @@ export function chompLines(text: string): { text: string; lines: string[] } {
   return { text: t, lines: t === '' ? [] : t.split(/\r?\n/) };
 }
 
-/*
- * Probe sections. A module that needs several facts prints each under a header line `@key status`, and file
- * contents with every line prefixed by `|`, so that no content line can ever look like a header.
- */
-
-export interface Section {
-  status: string;
-  lines: string[];
-}
-
-/** Snippet printing `@key yes` when the shell test succeeds, else `@key no`. `test` is an already-built sh fragment. */
-export function probeTest(key: string, test: string): string {
-  return `if ${test}; then echo ${quote(`@${key} yes`)}; else echo ${quote(`@${key} no`)}; fi`;
-}
-
-/** Snippet printing `@key file` then the file's lines (each prefixed `|`), or `@key none` when it is not a file. */
-export function probeFile(key: string, path: string): string {
-  return (
-    sh`if [ -f ${path} ]; then echo ${`@${key} file`}; awk '{ print "|" $0 }' ${path}; ` +
-    sh`else echo ${`@${key} none`}; fi`
-  );
-}
-
-/** Snippet printing `@key VALUE` with the command's stdout on one line (newlines become spaces). */
-export function probeValue(key: string, cmd: string): string {
-  return `printf '@%s %s\\n' ${quote(key)} "$(${cmd} | tr '\\n' ' ')"`;
-}
-
-/** Parse probe output made of the snippets above into key -> section. Lines outside sections are ignored. */
-export function parseSections(stdout: string): Map<string, Section> {
-  const out = new Map<string, Section>();
-  let cur: Section | undefined;
-  for (const line of stdout.split('\n')) {
-    const head = /^@(\S+) ?(.*)$/.exec(line);
-    if (head) {
-      cur = { status: head[2]!.trim(), lines: [] };
-      out.set(head[1]!, cur);
-    } else if (line.startsWith('|') && cur) {
-      cur.lines.push(line.slice(1));
-    }
-  }
-  return out;
-}
-
-/** A file's content from a `probeFile` section, or undefined when it does not exist. */
-export function fileContent(sections: Map<string, Section>, key: string): string | undefined {
-  const s = sections.get(key);
-  if (!s || s.status !== 'file') return undefined;
-  return s.lines.length ? s.lines.join('\n') + '\n' : '';
-}
-
 /**
- * A step that replaces `path` with `content` atomically: written to a temp file in the same directory (so
- * `mv` is a rename on one filesystem) and moved over the target. A reader never sees a half-written file.
+ * An empty plan that says why: the module's "nothing to do" in the operator's words, as pyinfra's
+ * `host.noop(...)`. The reason is a non-enumerable property, so the plan still equals [] everywhere a plan is
+ * compared or serialised as the list of its changes; the engine reads `plan.noop` for the report.
  */
-export function writeFileStep(path: string, content: string, mode = '0644'): Step {
-  const dir = path.replace(/\/[^/]*$/, '') || '/';
-  const base = path.slice(dir.length).replace(/^\//, '');
-  const cmd =
-    sh`mkdir -p ${dir} && t=$(mktemp ${`${dir}/.${base}.XXXXXX`}) && ` +
-    sh`{ cat > "$t" && chmod ${mode} "$t" && mv -f "$t" ${path}; } || { rm -f "$t"; exit 1; }`;
-  return { cmd, stdin: content, label: `write ${path}` };
+export function noop(reason: string): Plan {
+  return Object.defineProperty([] as Change[], 'noop', { value: reason, enumerable: false, writable: true }) as Plan;
 }
 
 /** A step that removes a file (no error when it is already gone). */

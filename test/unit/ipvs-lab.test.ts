@@ -7,6 +7,11 @@ import { parseSave } from '../../src/lvs/ipvs/parse-save.js';
 import { parseTable } from '../../src/lvs/ipvs/parse-list.js';
 import { describeService } from '../../src/lvs/ipvs/keys.js';
 import { testContext } from '../helpers/converge.js';
+import { ipvsOut } from '../helpers/facts.js';
+import { frame } from '../../src/facts/index.js';
+
+/** The module's read output around an IPVS capture (persist: false reads nothing else). */
+const out = (capture: string) => frame({ live: ipvsOut(capture) });
 
 /**
  * The ipvs module's own table on a real kernel (test/fixtures/ipvs-lab): read back through the module's probe
@@ -52,7 +57,7 @@ describe('the ipvs module against its own table on a real kernel', () => {
 
   it('reads it back as declared and plans nothing', () => {
     const p = ipvs.normalize!(LAB_PARAMS, ctx);
-    const state = ipvs.read(p, ctx).parse(probe);
+    const state = ipvs.read(p, ctx).parse(out(probe));
     expect(state.live.available).toBe(true);
     expect(state.live.table.services.find((s) => s.kind === 'fwmark')!.fwmark).toBe(4294967290);
     expect(ipvs.plan(p, state, ctx)).toEqual([]);
@@ -60,7 +65,7 @@ describe('the ipvs module against its own table on a real kernel', () => {
 
   it('the same through the ipvsadm 1.31 path (-Ln --tun-info + --thresholds + --timeout)', () => {
     const p = ipvs.normalize!(LAB_PARAMS, ctx);
-    const state = ipvs.read(p, ctx).parse(cap('tuninfo', 'Ln-tun-info.txt') + cap('thresholds', 'Ln-thresholds.txt') + cap('timeout', 'timeout.txt'));
+    const state = ipvs.read(p, ctx).parse(out(cap('tuninfo', 'Ln-tun-info.txt') + cap('thresholds', 'Ln-thresholds.txt') + cap('timeout', 'timeout.txt')));
     expect(state.live.available).toBe(true);
     const web = state.live.table.services.find((s) => s.port === 80)!;
     expect(web.destinations.find((d) => d.method === 'nat')).toMatchObject({ upperThreshold: 100, lowerThreshold: 10 });
@@ -82,7 +87,7 @@ describe('the ipvs module against its own table on a real kernel', () => {
 
   it('a changed weight on the real table is one -e line with the full spec', () => {
     const p = ipvs.normalize!({ ...LAB_PARAMS, services: LAB_PARAMS.services.map((s, i) => (i === 0 ? { ...s, destinations: s.destinations.map((d) => (d.method === 'nat' ? { ...d, weight: 4 } : d)) } : s)) }, ctx);
-    const changes = ipvs.plan(p, ipvs.read(p, ctx).parse(probe), ctx);
+    const changes = ipvs.plan(p, ipvs.read(p, ctx).parse(out(probe)), ctx);
     expect(changes.map((c) => c.summary)).toEqual(['IPVS: ~1 destination']);
     expect(changes[0]!.steps[0]!.stdin).toBe('-e -t 198.51.100.50:80 -r 198.51.100.21:80 -m -w 4 -x 100 -y 10\n');
   });

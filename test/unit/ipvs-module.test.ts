@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ipvs, summarize, timeoutsUnitText, TIMEOUTS_UNIT, type IpvsState } from '../../src/modules/ipvs.js';
-import { sha256 } from '../../src/modules/files.js';
 import type { IpvsParams } from '../../src/lvs/ipvs/schema.js';
 import { planIpvs } from '../../src/lvs/ipvs/plan.js';
 import { parseSave } from '../../src/lvs/ipvs/parse-save.js';
@@ -17,6 +16,11 @@ import { RemoteCommandError } from '../../src/errors.js';
 import { LocalConnection } from '../../src/transport/local.js';
 import { pathFirst, planOn, testContext, debianFacts } from '../helpers/converge.js';
 import type { HostFacts } from '../../src/types.js';
+import { frame } from '../../src/facts/index.js';
+import { fileOut, ipvsOut, unitOut } from '../helpers/facts.js';
+
+/** The module's read output: the IPVS capture and whichever persistence parts the params read. */
+const out = (capture: string, more: Record<string, string> = {}) => frame({ live: ipvsOut(capture), ...more });
 
 const params: IpvsParams = {
   services: [
@@ -66,8 +70,7 @@ const CONVERGED_PROBE = `@save 0
 `;
 
 /** The probe's view of a timeouts unit that is installed and enabled, as on a converged director. */
-const unitProbe = (t = params.timeouts!) =>
-  `@tunit\ntype file\nstat 644 0 0 200 root root\nsha256 ${sha256(timeoutsUnitText(t))}\nwanted-by multi-user.target /etc/systemd/system/${TIMEOUTS_UNIT}\n`;
+const unitProbe = (t = params.timeouts!) => unitOut(timeoutsUnitText(t), { 'multi-user.target': `/etc/systemd/system/${TIMEOUTS_UNIT}` });
 
 const ctxFor = (root: string, facts: HostFacts = debianFacts) => testContext(root, { facts });
 const norm = (p: IpvsParams, root = '/nonexistent') => ipvs.normalize!(p, ctxFor(root));
@@ -77,7 +80,7 @@ describe('ipvs module: converged director plans []', () => {
     const ctx = ctxFor('/r');
     const p = norm(params);
     const state = ipvs.read(p, ctx).parse(
-      `${CONVERGED_PROBE}@rules file\n${rulesFileText(tableFromParams(p)).replace(/^/gm, '|').replace(/\|$/, '')}@defaults file\n|# ipvsadm\n|AUTO="true"\n|DAEMON="none"\n${unitProbe()}`,
+      out(CONVERGED_PROBE, { rules: fileOut(rulesFileText(tableFromParams(p)), { shipped: false }), defaults: fileOut('# ipvsadm\nAUTO="true"\nDAEMON="none"\n'), timeoutsUnit: unitProbe() }),
     );
     expect(state.live.available).toBe(true);
     // The merge took thresholds from --thresholds, counters and Local from -Ln.
@@ -89,7 +92,7 @@ describe('ipvs module: converged director plans []', () => {
 
   it('the same with persist: false and no persistence files at all', () => {
     const p = norm({ ...params, persist: false });
-    const state = ipvs.read(p, ctxFor('/r')).parse(CONVERGED_PROBE);
+    const state = ipvs.read(p, ctxFor('/r')).parse(out(CONVERGED_PROBE));
     expect(ipvs.plan(p, state, ctxFor('/r'))).toEqual([]);
   });
 });
@@ -136,7 +139,7 @@ describe('ipvs module: changes', () => {
 
   it('--diff text shows only the services that change', () => {
     const p = norm({ ...params, persist: false });
-    const state = ipvs.read(p, ctxFor('/r')).parse(CONVERGED_PROBE.replace('|-a -f 7 -r 10.0.88.214:0 -g -w 1', '|-a -f 7 -r 10.0.88.214:0 -g -w 4'));
+    const state = ipvs.read(p, ctxFor('/r')).parse(out(CONVERGED_PROBE.replace('|-a -f 7 -r 10.0.88.214:0 -g -w 1', '|-a -f 7 -r 10.0.88.214:0 -g -w 4')));
     const [change] = ipvs.plan(p, state, ctxFor('/r'));
     expect(change!.summary).toBe('IPVS: ~1 destination');
     expect(change!.before).toBe('-A -f 7 -s rr\n-a -f 7 -r 10.0.88.214:0 -g -w 4\n');
@@ -146,7 +149,7 @@ describe('ipvs module: changes', () => {
   it('purge: false leaves undeclared (keepalived-owned) services alone', () => {
     const foreign = '-A -t 10.9.9.9:443 -s rr\n-a -t 10.9.9.9:443 -r 10.9.1.1:443 -m -w 1\n';
     const p = norm({ ...params, purge: false, persist: false });
-    const state = ipvs.read(p, ctxFor('/r')).parse(CONVERGED_PROBE.replace('@thresholds', `${foreign.replace(/^/gm, '|').replace(/\|$/, '')}@thresholds`));
+    const state = ipvs.read(p, ctxFor('/r')).parse(out(CONVERGED_PROBE.replace('@thresholds', `${foreign.replace(/^/gm, '|').replace(/\|$/, '')}@thresholds`)));
     expect(state.live.table.services).toHaveLength(3);
     expect(ipvs.plan(p, state, ctxFor('/r'))).toEqual([]);
     const purging = norm({ ...params, persist: false });
@@ -156,17 +159,17 @@ describe('ipvs module: changes', () => {
   it('RHEL: writes /etc/sysconfig/ipvsadm (which the package lacks) and enables the unit, never starts it', () => {
     const rhel: HostFacts = { ...debianFacts, os: { id: 'rocky', idLike: ['rhel'], versionId: '9', family: 'redhat' }, packageManager: 'dnf' };
     const p = norm(params);
-    const state = ipvs.read(p, ctxFor('', rhel)).parse(`${CONVERGED_PROBE}@enabled disabled\n`);
+    const state = ipvs.read(p, ctxFor('', rhel)).parse(out(CONVERGED_PROBE, { rules: fileOut(undefined), enabled: 'disabled\n', timeoutsUnit: unitOut(undefined) }));
     const changes = ipvs.plan(p, state, ctxFor('', rhel));
     expect(changes.map((c) => c.summary)).toEqual([
       'create /etc/sysconfig/ipvsadm (IPVS rules loaded at boot)',
       'enable ipvsadm.service (loads /etc/sysconfig/ipvsadm at boot; was disabled)',
-      // The probe's unit section is missing here: read as absent, so it is installed.
+      // The unit is absent here, so it is installed.
       `install boot unit ${TIMEOUTS_UNIT} for IPVS timeouts`,
     ]);
     expect(changes[1]!.steps.map((s) => s.cmd)).toEqual(['systemctl enable ipvsadm']);
     const converged = ipvs.read(p, ctxFor('', rhel)).parse(
-      `${CONVERGED_PROBE}@rules file\n${rulesFileText(tableFromParams(p)).replace(/^/gm, '|').replace(/\|$/, '')}@enabled enabled\n${unitProbe()}`,
+      out(CONVERGED_PROBE, { rules: fileOut(rulesFileText(tableFromParams(p)), { shipped: false }), enabled: 'enabled\n', timeoutsUnit: unitProbe() }),
     );
     expect(ipvs.plan(p, converged, ctxFor('', rhel))).toEqual([]);
   });

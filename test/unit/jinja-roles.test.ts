@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openInventory } from '../../src/commands/inventory-view.js';
-import { factVars } from '../../src/engine/facts.js';
+import { factVars } from '../../src/facts/host.js';
 import { prepareTask, type Prepared } from '../../src/engine/invocation.js';
 import { scopeFor } from '../../src/engine/run.js';
 import { renderKeepalivedConf } from '../../src/lvs/keepalived/render.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileModule, type FileParams } from '../../src/modules/file.js';
-import { normalizeMode, parseFileState } from '../../src/modules/files.js';
+import { normalizeMode, parseFileState } from '../../src/facts/index.js';
 import { applyChange } from '../../src/engine/steps.js';
 import { LocalConnection } from '../../src/transport/local.js';
 import { converge, planOn, testContext } from '../helpers/converge.js';

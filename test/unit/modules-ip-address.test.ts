@@ -8,10 +8,12 @@ import { sha256 } from '../../src/modules/files.js';
 import { applyChange } from '../../src/engine/steps.js';
 import { converge, pathFirst, planOn, testContext } from '../helpers/converge.js';
 import { Netns } from '../helpers/netns.js';
+import { unitOut } from '../helpers/facts.js';
+import { frame } from '../../src/facts/index.js';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures/iproute', name), 'utf8');
 /** A probe section as the batch would hand it over: the address JSON, then an absent unit. */
-const probeOut = (json: string, unit = 'type absent\n') => `@addr\n${json}\n@unit\n${unit}`;
+const probeOut = (json: string, unit = unitOut(undefined)) => frame({ addr: json, unit });
 const ctx = testContext('');
 const norm = (p: IpAddressParams) => ipAddressModule.normalize!(p, ctx);
 

@@ -21,7 +21,7 @@ describe('kernel_module plan table', () => {
       { name: 'ip_vs', params: ' conn_tab_bits=20  ' },
       { loaded: false },
       [
-        ['load ip_vs at boot (/etc/modules-load.d/ip_vs.conf)', [expect.stringContaining("mv -f \"$t\" /etc/modules-load.d/ip_vs.conf")]],
+        ['load ip_vs at boot (/etc/modules-load.d/ip_vs.conf)', [expect.stringContaining('dest=/etc/modules-load.d/ip_vs.conf')]],
         ['set ip_vs options "conn_tab_bits=20" (/etc/modprobe.d/ip_vs.conf)', [expect.stringContaining('/etc/modprobe.d/ip_vs.conf')]],
         ['load kernel module ip_vs conn_tab_bits=20', ['modprobe ip_vs conn_tab_bits=20']],
       ],
@@ -51,7 +51,7 @@ describe('kernel_module plan table', () => {
   it('persist-file changes carry the file text for --diff', () => {
     const [c] = kernel_module.plan({ name: 'ip_vs' }, { loaded: true }, ctx);
     expect(c).toMatchObject({ before: '', after: 'ip_vs\n', diffName: '/etc/modules-load.d/ip_vs.conf' });
-    expect(c!.steps[0]!.stdin).toBe('ip_vs\n');
+    expect(Buffer.from(c!.steps[0]!.stdin!, 'base64').toString()).toBe('ip_vs\n');
   });
 });
 

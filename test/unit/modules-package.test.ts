@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { parseApt, parseRpm, pkg, type PackageParams, type PackageState } from '../../src/modules/package.js';
+import { pkg, type PackageParams, type PackageState } from '../../src/modules/package.js';
+import { parseCheckUpdate, parseDpkg, parseRpmQuery } from '../../src/facts/index.js';
 import { LocalConnection } from '../../src/transport/local.js';
 import type { HostFacts } from '../../src/types.js';
 import { debianFacts, planOn, testContext } from '../helpers/converge.js';
@@ -92,17 +93,12 @@ describe('package reads real dpkg/apt output on this Debian machine', () => {
 
 describe('package parsers', () => {
   it('dpkg: only "install ok installed" counts', () => {
-    const out = '@pkg ipvsadm\tinstall ok installed\t1:1.31-1+b1\n@pkg nginx\tdeinstall ok config-files\t1.22.1-9\n@pkg x\tinstall ok half-configured\t1\n';
-    expect(parseApt(out).installed).toEqual({ ipvsadm: '1:1.31-1+b1' });
+    const out = 'ipvsadm\tinstall ok installed\t1:1.31-1+b1\nnginx\tdeinstall ok config-files\t1.22.1-9\nx\tinstall ok half-configured\t1\n';
+    expect(parseDpkg(out)).toEqual({ ipvsadm: '1:1.31-1+b1' });
   });
-  it('rpm -q lines and check-update rows (through the real awk program)', () => {
-    const checkUpdate = '\nipvsadm.x86_64                     1.31-6.el9_2                    baseos\nkeepalived.x86_64   2.2.8-3.el9   appstream\n';
-    // The module's probe pipes check-update through awk; run that exact snippet on this text.
-    const ctx = testContext('', { facts: rhelFacts });
-    const script = pkg.read({ name: 'ipvsadm', state: 'latest' }, ctx).script.split('\n')[1]!;
-    const awk = script.slice(script.indexOf('| awk') + 2);
-    const rows = execFileSync('sh', ['-c', awk], { input: checkUpdate, encoding: 'utf8' });
-    const rpm = '@pkg ipvsadm\t1.31-6.el9\npackage keepalived is not installed\n';
-    expect(parseRpm(rpm + rows)).toEqual({ installed: { ipvsadm: '1.31-6.el9' }, upgradable: { ipvsadm: '1.31-6.el9_2', keepalived: '2.2.8-3.el9' } });
+  it('rpm -q lines and check-update rows (as dnf prints them: a blank line first, then NAME.ARCH VERSION REPO)', () => {
+    const checkUpdate = '\nipvsadm.x86_64                     1.31-6.el9_2                    baseos\nkeepalived.x86_64   2.2.8-3.el9   appstream\nObsoleting Packages\n';
+    expect(parseRpmQuery('ipvsadm\t1.31-6.el9\npackage keepalived is not installed\n')).toEqual({ ipvsadm: '1.31-6.el9' });
+    expect(parseCheckUpdate(checkUpdate)).toEqual({ ipvsadm: '1.31-6.el9_2', keepalived: '2.2.8-3.el9' });
   });
 });

@@ -5,9 +5,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseRouteState, routeModule, routeUnit, type RouteParams, type RouteState } from '../../src/modules/route.js';
 import { converge, planOn, testContext } from '../helpers/converge.js';
 import { Netns } from '../helpers/netns.js';
+import { unitOut } from '../helpers/facts.js';
+import { frame } from '../../src/facts/index.js';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures/iproute', name), 'utf8');
-const probeOut = (json: string) => `@route\n${json}\n@unit\ntype absent\n`;
+/** The module's read output: the `ip -j route` JSON, then an absent unit. */
+const probeOut = (json: string) => frame({ route: json, unit: unitOut(undefined) });
 const ctx = testContext('');
 const norm = (p: RouteParams) => routeModule.normalize!(p, ctx);
 

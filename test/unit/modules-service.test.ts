@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSystemd, service, unitName, type ServiceParams, type ServiceState } from '../../src/modules/service.js';
+import { service, unitName, type ServiceParams, type ServiceState } from '../../src/modules/service.js';
+import { frame, serviceFact } from '../../src/facts/index.js';
 import type { HostFacts } from '../../src/types.js';
 import { converge, debianFacts, planOn, testContext } from '../helpers/converge.js';
 
@@ -81,12 +82,15 @@ describe('service plan table (systemd)', () => {
 });
 
 describe('service parses systemctl output', () => {
+  // What systemctl prints for each of the four questions (is-enabled prints nothing for a unit it does not know).
+  const answers = (load: string, reload: string, active: string, enabled: string) =>
+    frame({ load: `LoadState=${load}\n`, reload: `NeedDaemonReload=${reload}\n`, active: `${active}\n`, enabled: enabled ? `${enabled}\n` : '' });
   it.each([
-    ['@load LoadState=loaded \n@reload NeedDaemonReload=no \n@active active \n@enabled enabled \n', sd('active', 'enabled')],
-    ['@load LoadState=not-found \n@reload NeedDaemonReload=no \n@active inactive \n@enabled \n', sd('inactive', '', { load: 'not-found' })],
-    ['@load LoadState=masked \n@reload NeedDaemonReload=yes \n@active failed \n@enabled masked \n', sd('failed', 'masked', { load: 'masked', needsReload: true })],
+    [answers('loaded', 'no', 'active', 'enabled'), sd('active', 'enabled')],
+    [answers('not-found', 'no', 'inactive', ''), sd('inactive', '', { load: 'not-found' })],
+    [answers('masked', 'yes', 'failed', 'masked'), sd('failed', 'masked', { load: 'masked', needsReload: true })],
   ])('%j', (out, state) => {
-    expect(parseSystemd(out)).toEqual(state);
+    expect(serviceFact('x.service').parse(out)).toEqual(state);
   });
 });
 

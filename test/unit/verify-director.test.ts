@@ -4,6 +4,8 @@ import { loadCluster, parseCluster } from '../../src/lvs/model/load.js';
 import { compareVrrpPlacement, directorNetExpectation, directorProbe, vrrpSettleSeconds } from '../../src/lvs/verify/director.js';
 import { compareRealserver, parseRealserver, type RealserverState } from '../../src/lvs/verify/realserver.js';
 import { clustersDir, labInventory } from '../fixtures/clusters/inventory.js';
+import { ipvsOut, netOut } from '../helpers/facts.js';
+import { frame } from '../../src/facts/index.js';
 
 /**
  * A director's side of verify beyond IPVS: its static VIPs, ip_forward for NAT, and for keepalived pairs who
@@ -13,7 +15,8 @@ import { clustersDir, labInventory } from '../fixtures/clusters/inventory.js';
 const mixed = loadCluster(`${clustersDir}/mixed.yml`, labInventory());
 const dr = parseCluster(readFileSync('examples/dr/inventory/cluster.yml', 'utf8'), 'examples/dr/inventory/cluster.yml', labInventory());
 /** rs-dr's real probe output: 198.51.100.10/32 on lo, 198.51.100.21/24 on eth1. */
-const withVip = () => parseRealserver(readFileSync('test/fixtures/verify/rs-dr.probe.txt', 'utf8'));
+const capture = readFileSync('test/fixtures/verify/rs-dr.probe.txt', 'utf8');
+const withVip = () => parseRealserver(netOut(capture));
 const withoutVip = () => {
   const s = withVip();
   s.addresses.get('lo')!.delete('198.51.100.10/32');
@@ -44,13 +47,14 @@ describe('director verify: static VIPs and ip_forward', () => {
   it('the probe reads IPVS and the addresses in one script, and splits them apart again', () => {
     const probe = directorProbe(directorNetExpectation(mixed, 'dir1'));
     expect(probe.script).toContain('ipvsadm -Ln --tun-info');
-    expect(probe.script).toContain('cat /proc/sys/net/ipv4/ip_forward');
-    const out = `@unloaded 0\n@@lvsible-director-net\n${readFileSync('test/fixtures/verify/rs-dr.probe.txt', 'utf8')}@sysctl net.ipv4.ip_forward 0\n`;
+    expect(probe.script).toContain('/proc/sys/net/ipv4/ip_forward');
+    const out = frame({ live: ipvsOut('@unloaded 0\n'), net: netOut(`${capture}@sysctl net.ipv4.ip_forward 0\n`) });
     const st = probe.parse(out);
     expect(st.live).toMatchObject({ available: true, loaded: false });
     expect(st.net.addresses.get('lo')).toContain('198.51.100.10/32');
     expect(st.net.sysctls.get('net.ipv4.ip_forward')).toBe('0');
-    expect(() => probe.parse('@unloaded 0\n')).toThrow(/stopped before reading its addresses/);
+    // A read cut after the IPVS part never passes for a host without addresses.
+    expect(() => probe.parse(frame({ live: ipvsOut('@unloaded 0\n') }, undefined, false))).toThrow(/read of director stopped before/);
   });
 });
 

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compareRealserver, parseRealserver, type RealserverExpectation } from '../../src/lvs/verify/realserver.js';
+import { netOut } from '../helpers/facts.js';
 
 /** Realserver verification against probe output a real lab kernel printed after a converged apply. */
 const load = (h: string) => ({
   exp: JSON.parse(readFileSync(`test/fixtures/verify/${h}.expect.json`, 'utf8')) as RealserverExpectation,
-  out: readFileSync(`test/fixtures/verify/${h}.probe.txt`, 'utf8'),
+  out: netOut(readFileSync(`test/fixtures/verify/${h}.probe.txt`, 'utf8')),
 });
 
 describe('realserver verify', () => {

@@ -55,7 +55,10 @@ describe('a DR realserver on a VLAN interface', () => {
 
   it('verify reads the same file', () => {
     const script = realserverProbe({ addresses: [], sysctls: rs.sysctls }).script;
-    expect(script).toContain('cat /proc/sys/net/ipv4/conf/eth1.100/arp_ignore');
+    expect(script).toContain('/proc/sys/net/ipv4/conf/eth1.100/arp_ignore');
     expect(script).not.toContain('conf/eth1/100/');
+    // The module reads the very same path (one sysctl fact for both).
+    const mod = sysctl.read({ name: 'net.ipv4.conf.eth1/100.arp_ignore', value: '1' }, testContext('')).script;
+    expect(mod).toContain('/proc/sys/net/ipv4/conf/eth1.100/arp_ignore');
   });
 });

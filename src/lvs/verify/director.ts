@@ -1,7 +1,7 @@
 import type { Probe } from '../../types.js';
-import { liveProbeScript, parseLive, type LiveIpvs } from '../ipvs/index.js';
+import { combine, ipvsLiveFact, type LiveIpvs } from '../../facts/index.js';
 import { directorView, type ClusterModel } from '../model/index.js';
-import { parseRealserver, realserverProbe, type Finding, type RealserverExpectation, type RealserverState } from './realserver.js';
+import { realserverProbe, type Finding, type RealserverExpectation, type RealserverState } from './realserver.js';
 
 /**
  * A director is more than its IPVS table: the VIP must be on one of its devices or no packet for it arrives,
@@ -27,18 +27,9 @@ export interface DirectorState {
   net: RealserverState;
 }
 
-const NET_MARK = '@@lvsible-director-net';
-
-/** The IPVS table and the addresses/sysctls in one probe: still one round trip per director. */
+/** The IPVS table and the addresses/sysctls in one read: still one round trip per director. */
 export function directorProbe(exp: RealserverExpectation): Probe<DirectorState> {
-  return {
-    script: [liveProbeScript(), `echo ${NET_MARK}`, realserverProbe(exp).script].join('\n'),
-    parse(out) {
-      const at = out.lastIndexOf(`${NET_MARK}\n`);
-      if (at < 0) throw new Error('the director probe stopped before reading its addresses');
-      return { live: parseLive(out.slice(0, at)), net: parseRealserver(out.slice(at + NET_MARK.length + 1)) };
-    },
-  };
+  return combine({ live: ipvsLiveFact(), net: realserverProbe(exp) }, 'director');
 }
 
 /** Just the addresses: what a re-read during a VRRP election needs. */

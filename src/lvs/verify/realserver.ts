@@ -1,6 +1,5 @@
-import { sysctlPath } from '../../grammar/sysctl.js';
 import type { Probe } from '../../types.js';
-import { quote } from '../../transport/quote.js';
+import { hostNetFact, parseHostNet, type HostNetState } from '../../facts/index.js';
 
 /** What a realserver should look like, as hostView() derives it from the model. */
 export interface RealserverExpectation {
@@ -10,15 +9,8 @@ export interface RealserverExpectation {
   nat_gateway?: string | null;
 }
 
-export interface RealserverState {
-  /** dev -> addresses with prefix, from `ip -j addr`. */
-  addresses: Map<string, Set<string>>;
-  /** Device -> operstate/flags say it is up. */
-  up: Set<string>;
-  sysctls: Map<string, string | null>;
-  /** Gateways of the default routes (main table). */
-  defaultVia: string[];
-}
+/** Addresses per device, devices up, the sysctls asked for and the default gateways (src/facts/lvs-net.ts). */
+export type RealserverState = HostNetState;
 
 export interface Finding {
   host: string;
@@ -29,44 +21,16 @@ export interface Finding {
   ok: boolean;
 }
 
-/** The same path the sysctl module writes (a VLAN device's dots stay dots there). */
-const procPath = (name: string) => `/proc/sys/${sysctlPath(name)}`;
-
-/** One probe: the addresses on every device, and each sysctl the model cares about. */
+/**
+ * One read: the addresses on every device, the default routes, and each sysctl the model cares about, at the
+ * same /proc/sys path the sysctl module writes (a VLAN device's dots stay dots there).
+ */
 export function realserverProbe(exp: RealserverExpectation): Probe<RealserverState> {
-  const sysctls = exp.sysctls.map((s) => `printf '@sysctl %s ' ${quote(s.name)}; cat ${quote(procPath(s.name))} 2>/dev/null || echo '@missing'`);
-  return {
-    script: [
-      'echo "@addr $(ip -j addr show 2>/dev/null | tr -d "\\n")"',
-      'echo "@route $(ip -j route show default 2>/dev/null | tr -d "\\n")"',
-      ...sysctls,
-    ].join('\n'),
-    parse: parseRealserver,
-  };
+  return hostNetFact(exp.sysctls.map((s) => s.name));
 }
 
-export function parseRealserver(out: string): RealserverState {
-  const state: RealserverState = { addresses: new Map(), up: new Set(), sysctls: new Map(), defaultVia: [] };
-  for (const line of out.split('\n')) {
-    if (line.startsWith('@addr ')) {
-      const json = line.slice(6).trim();
-      const links = (json ? JSON.parse(json) : []) as Array<{ ifname: string; flags?: string[]; addr_info?: Array<{ local: string; prefixlen: number }> }>;
-      for (const l of links) {
-        state.addresses.set(l.ifname, new Set((l.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`)));
-        if (l.flags?.includes('UP')) state.up.add(l.ifname);
-      }
-    } else if (line.startsWith('@route ')) {
-      const json = line.slice(7).trim();
-      const routes = (json ? JSON.parse(json) : []) as Array<{ gateway?: string }>;
-      state.defaultVia = routes.map((r) => r.gateway).filter((g): g is string => Boolean(g));
-    } else if (line.startsWith('@sysctl ')) {
-      const [, name, ...rest] = line.split(' ');
-      const value = rest.join(' ').trim();
-      state.sysctls.set(name!, value === '@missing' ? null : value.replace(/\s+/g, ' '));
-    }
-  }
-  return state;
-}
+/** Parse a realserver read's output (the parse depends on the output alone). */
+export const parseRealserver = (out: string): RealserverState => parseHostNet(out);
 
 /** Desired against actual, one finding per VIP placement and per sysctl, matching or not. */
 export function compareRealserver(host: string, exp: RealserverExpectation, got: RealserverState): Finding[] {
