@@ -74,9 +74,12 @@ export class HostReads {
     this.touched = true;
   }
 
-  /** The reads made before anything changed, by key: what a plan saw. */
+  /**
+   * The reads made before anything changed: what a plan saw. Keyed by a digest of the masked cache key, since
+   * the key holds the module's params (a template's content, with any secret rendered into it).
+   */
   fingerprints(): Map<string, ReadRecord> {
-    return new Map(this.firstReads);
+    return new Map([...this.firstReads].map(([key, r]) => [key === VERIFY_READ ? key : digest(this.redactor.text(key)), r]));
   }
 }
 
@@ -87,8 +90,13 @@ export class HostReads {
  * hash could be searched).
  */
 export function fingerprint(state: unknown, redactor: Redactor): string {
-  return createHash('sha256').update(redactor.text(canonical(state))).digest('hex').slice(0, 32);
+  return digest(redactor.text(canonical(state)));
 }
+
+const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
+
+/** The verify stage's cache key: not part of any plan (check mode never verifies). */
+export const VERIFY_READ = '\u0000verify';
 
 /**
  * Fields that change while nothing drifts: IPVS traffic counters, address lifetimes counting down on a DHCP

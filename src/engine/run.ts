@@ -7,7 +7,7 @@ import { factsProbe, factVars } from '../facts/host.js';
 import { runHostPlay, type HostOutcome } from './host.js';
 import { comparePlans, PlanRecorder, type PlanDrift, type RunPlan } from './plan.js';
 import { runProbe } from './probe.js';
-import { HostReads, type ReadAs, type WantedRead } from './reads.js';
+import { HostReads, VERIFY_READ, type ReadAs, type WantedRead } from './reads.js';
 import { Redactor } from './redact.js';
 import { wantedReads } from './task-reads.js';
 
@@ -200,7 +200,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
       const scope = scopeFor(opts, p.play, host, p.play.gatherFacts ? factVars(s.facts) : {});
       wanted.push(...wantedReads(p.tasks, 0, p.play, basics, scope, {}).map((w) => w.read));
     }
-    if (verifyHosts.includes(host)) wanted.push({ key: VERIFY_KEY, ...opts.verify!.read(host) });
+    if (verifyHosts.includes(host)) wanted.push({ key: VERIFY_READ, ...opts.verify!.read(host) });
     try {
       await s.reads.fetch(wanted);
     } catch (e) {
@@ -295,6 +295,9 @@ export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
     } else await timed('plays', () => playsPass(opts.check));
     for (const [h, s] of sessions) if (!opts.expect) recorder.reads(h, plannedReads(s));
     if (opts.verify && !opts.check && !failed.size && !unreachable.size && !planDrift?.length) {
+      // A change on one host can move what another shows (a reloaded keepalived takes a VIP from its peer):
+      // the first reads stand for the cluster only when nothing changed anywhere.
+      if (Object.values(recap).some((st) => st.changed > 0)) for (const s of sessions.values()) s.reads.invalidate();
       verified = await timed('verify', () => verifyStage(opts.verify!, sessions, lost, forks));
       emit({ type: 'verify', ...verified });
     }
@@ -318,16 +321,15 @@ export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
   };
 }
 
-const VERIFY_KEY = '\u0000verify';
 
 /** What the plays read, as a plan records it: verify's read is not part of a plan (check mode never verifies). */
 function plannedReads(s: HostSession) {
   const reads = s.reads.fingerprints();
-  reads.delete(VERIFY_KEY);
+  reads.delete(VERIFY_READ);
   return reads;
 }
 
-/** Verify's reads: the first batch's when nothing changed since on the host, else one more read per host. */
+/** Verify's reads: the first batch's when nothing changed in the run, else one more read per host. */
 async function verifyStage(stage: VerifyStage, sessions: Map<string, HostSession>, lost: Map<string, { message: string }>, forks: number) {
   const states = new Map<string, unknown>();
   const errors = new Map<string, string>();
@@ -338,8 +340,8 @@ async function verifyStage(stage: VerifyStage, sessions: Map<string, HostSession
       return;
     }
     try {
-      if (!s.reads.has(VERIFY_KEY)) await s.reads.fetch([{ key: VERIFY_KEY, ...stage.read(host) }]);
-      states.set(host, s.reads.get(VERIFY_KEY));
+      if (!s.reads.has(VERIFY_READ)) await s.reads.fetch([{ key: VERIFY_READ, ...stage.read(host) }]);
+      states.set(host, s.reads.get(VERIFY_READ));
     } catch (e) {
       errors.set(host, e instanceof Error ? e.message : String(e));
     }

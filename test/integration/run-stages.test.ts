@@ -50,7 +50,10 @@ const PLAYBOOK = `
   hosts: all
   tasks:
     - copy: { dest: /etc/motd, content: "managed\\n" }
+    - copy: { dest: /etc/app.secret, content: "key={{ app_key }}\\n", mode: "0600" }
 `;
+
+const SECRET = 'Qz7-hunter-2-Xk';
 
 describe('a run as stages over real sshd hosts', () => {
   let servers: SshdHandle[];
@@ -70,7 +73,7 @@ describe('a run as stages over real sshd hosts', () => {
     mkdirSync(join(dir, 'inv'));
     writeFileSync(
       join(dir, 'inv/hosts.yml'),
-      `all:\n  children:\n    directors:\n      hosts:\n${host(names[0]!, servers[0]!, '198.51.100.2/24')}    realservers:\n      hosts:\n${host(names[1]!, servers[1]!, '198.51.100.21/24')}`,
+      `all:\n  vars:\n    app_key: !secret ${SECRET}\n  children:\n    directors:\n      hosts:\n${host(names[0]!, servers[0]!, '198.51.100.2/24')}    realservers:\n      hosts:\n${host(names[1]!, servers[1]!, '198.51.100.21/24')}`,
     );
     writeFileSync(join(dir, 'inv/cluster.yml'), CLUSTER);
     writeFileSync(join(dir, 'site.yml'), PLAYBOOK);
@@ -109,12 +112,17 @@ describe('a run as stages over real sshd hosts', () => {
   it('plan --out, then apply FILE applies exactly that plan; after a host drifted it is refused and nothing changes', async () => {
     writeFileSync(join(roots.rs1!, 'etc/motd'), 'edited by hand\n');
     writeFileSync(join(roots.dir1!, 'etc/motd'), 'edited by hand\n');
+    // The secret file drifted too: the plan's diff of it and its fingerprint must both stand without the secret.
+    writeFileSync(join(roots.rs1!, 'etc/app.secret'), `key=${SECRET}-old\n`);
     const planFile = join(dir, 'motd.plan');
     const plan = await lvsible(['plan', '-i', inv(), pb(), '--out', planFile]);
     expect(plan.code).toBe(2);
-    const saved = JSON.parse(readFileSync(planFile, 'utf8'));
+    const savedText = readFileSync(planFile, 'utf8');
+    // A saved plan is output like any other: the secret is in it in no form (as is, base64, hex of a hash input).
+    for (const form of [SECRET, Buffer.from(SECRET).toString('base64').slice(0, 12), `key=${SECRET}`]) expect(savedText).not.toContain(form);
+    const saved = JSON.parse(savedText);
     expect(saved.format).toBe('lvsible-plan/1');
-    expect(saved.plan.hosts.rs1.tasks.filter((t: { status: string }) => t.status === 'changed').map((t: { module: string }) => t.module)).toEqual(['copy']);
+    expect(saved.plan.hosts.rs1.tasks.filter((t: { status: string }) => t.status === 'changed').map((t: { module: string }) => t.module)).toEqual(['copy', 'copy']);
 
     // From another directory, with nothing but the file: the plan holds its own inputs.
     const applied = await lvsible(['apply', planFile, '--json'], tmpdir());
@@ -122,7 +130,8 @@ describe('a run as stages over real sshd hosts', () => {
     // Verify runs after a planned apply too (and finds this machine without the VIP, as above).
     expect(applied.code).toBe(3);
     const r = JSON.parse(applied.stdout);
-    expect(r.recap.rs1.changed).toBe(1);
+    expect(r.recap.rs1.changed).toBe(2);
+    expect(readFileSync(join(roots.rs1!, 'etc/app.secret'), 'utf8')).toBe(`key=${SECRET}\n`);
     expect(r.recap.dir1.changed).toBe(1);
     expect(readFileSync(join(roots.rs1!, 'etc/motd'), 'utf8')).toBe('managed\n');
     expect(r.connections).toEqual({ dir1: 1, rs1: 1 });
