@@ -3,7 +3,7 @@ import type { Play } from '../playbook/types.js';
 import { evalCondition, renderString, sandboxReach, TemplateError } from '../playbook/template.js';
 import { VariableError } from '../playbook/vars.js';
 import type { HostFacts, ModuleContext } from '../types.js';
-import { FACT_NAMES } from './facts.js';
+import { FACT_NAMES } from '../facts/host.js';
 import { parseField } from '../config/source.js';
 import { argLoc, checkParams, normalizeParams, prepareTask, stageLoc, type Invocation } from './invocation.js';
 import { Redactor } from './redact.js';

@@ -1,7 +1,7 @@
 import type { Probe, Vars } from '../../types.js';
 import type { ReadAs } from '../../engine/reads.js';
 import type { VerifyStage } from '../../engine/run.js';
-import { batchScript, splitBatch } from '../../engine/probe.js';
+import { combine } from '../../facts/index.js';
 import { compareTables, type Drift } from '../ipvs/index.js';
 import type { IpvsTable } from '../ipvs/types.js';
 import { desiredTable, hostView, realserverHosts, type ClusterModel } from '../model/index.js';
@@ -49,21 +49,9 @@ interface HostState {
 
 const becomes = (vars: Vars) => ['true', 'yes', '1'].includes(String(vars.ansible_become ?? '').toLowerCase());
 
-/** Two probes as one: the engine's own nonce framing, so neither output can forge the other's boundary. */
+/** A director's and a realserver's reads as one (a host may be both), in the facts layer's one framing. */
 function pair(director?: Probe<DirectorState>, realserver?: Probe<RealserverState>): Probe<HostState> {
-  const parts = [director, realserver].filter((p): p is Probe<never> => Boolean(p));
-  const nonce = Math.random().toString(36).slice(2, 12);
-  return {
-    script: batchScript(parts as Probe<unknown>[], nonce),
-    parse(out) {
-      const sections = splitBatch(out, parts.length, nonce);
-      let i = 0;
-      return {
-        ...(director ? { director: director.parse(sections[i++]!) } : {}),
-        ...(realserver ? { realserver: realserver.parse(sections[i++]!) } : {}),
-      };
-    },
-  };
+  return combine({ director, realserver }, 'verify') as Probe<HostState>;
 }
 
 export function verifyStage(model: ClusterModel, hostVars: (host: string) => Vars, allowed?: Set<string>): VerifyStage & { judge: VerifyStage['judge'] } {
