@@ -7,7 +7,9 @@
  *
  * Env: FANOUT_SLOW_S (default 300): if an Ansible run of a size takes longer, that size gets 1 run;
  *      FANOUT_TIMEOUT_S (default 1500): a run still going after this is killed and reported as a limit;
- *      FANOUT_NO_BUILD=1: use dist/ as it is (default: `npm run build` first, retried while it fails).
+ *      FANOUT_NO_BUILD=1: use dist/ as it is (default: `npm run build` first, retried while it fails);
+ *      FANOUT_ANSIBLE=0: floor and lvsible only;
+ *      FANOUT_WARM=0: skip the warm-ControlPersist Ansible runs (they cost as much as the cold ones).
  *
  * Every host is its own OpenSSH sshd (test/helpers/sshd.ts) on its own loopback address 127.0.20.1... (a new
  * /24 every 250 hosts), with `MaxStartups 1000` and `MaxSessions 1000` so sshd never throttles the fan-out.
@@ -15,7 +17,8 @@
  * order alternated:
  *
  * - floor: `ssh -o BatchMode=yes ... true` to every host at once (OpenSSH client, same keys, no multiplexing);
- * - lvsible: `node bin/lvsible.js apply --no-verify --forks N --json` as a user runs it (built first), max RSS
+ * - lvsible: `node bin/lvsible.js apply --no-verify --forks N --json` as a user runs it (built first, then bin/
+ *   and dist/ copied to the temp dir, so a rebuild by someone else mid-bench changes nothing), max RSS
  *   from /usr/bin/time -v, recap from --json;
  * - ansible cold: ansible-playbook -f N, pipelining, ControlMaster=auto/ControlPersist=60s, masters stopped
  *   before the run (every connection is new);
@@ -26,7 +29,7 @@
  * report 0 changed, 0 failed, 0 unreachable on every host, or the bench fails. Prints a markdown table.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, symlinkSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +53,8 @@ for (const bin of ['/usr/sbin/sshd', '/usr/bin/ssh', '/usr/bin/ansible-playbook'
     process.exit(1);
   }
 }
+// The built lvsible, copied once built: other engineers rebuild dist/ while the bench runs.
+let lvsibleDir = repo;
 const TIME_BIN = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 // Short temp path: ControlPath sockets must fit in sun_path (108 bytes).
@@ -77,12 +82,14 @@ interface RunResult {
 }
 
 /** Run one command in its own process group, sampled; stdout to a file. Bounded by TIMEOUT_S. */
-function measured(cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; out: string; excludeRoot?: boolean; claim?: (c: string) => boolean }): Promise<{ ms: number; code: number | null; signal: string | null; mem: SampleResult; timedOut: boolean }> {
+function measured(cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; out: string; err?: string; excludeRoot?: boolean; claim?: (c: string) => boolean }): Promise<{ ms: number; code: number | null; signal: string | null; mem: SampleResult; timedOut: boolean }> {
   return new Promise((res, rej) => {
     const fd = openSync(o.out, 'w');
+    const efd = o.err ? openSync(o.err, 'w') : fd;
     const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd: repo, env: o.env ?? baseEnv, stdio: ['ignore', fd, fd], detached: true });
+    const child = spawn(cmd, args, { cwd: repo, env: o.env ?? baseEnv, stdio: ['ignore', fd, efd], detached: true });
     closeSync(fd);
+    if (efd !== fd) closeSync(efd);
     children.add(child);
     const sampler = new TreeSampler(child.pid!, { excludeRoot: o.excludeRoot, claim: o.claim });
     sampler.start();
@@ -157,7 +164,7 @@ const isMaster = (cmdline: string) => cmdline.includes(controlDir);
 function checkLvsible(out: string, n: number, allowChange: boolean): string | undefined {
   let doc: { recap?: Record<string, { changed: number; failed: number; unreachable: number }> };
   try {
-    doc = JSON.parse(readFileSync(out, 'utf8').slice(readFileSync(out, 'utf8').indexOf('{')));
+    doc = JSON.parse(readFileSync(out, 'utf8'));
   } catch {
     return `lvsible output is not JSON (see ${out})`;
   }
@@ -179,21 +186,30 @@ function checkAnsible(out: string, n: number): string | undefined {
 
 async function runLvsible(n: number, tag: string, allowChange = false): Promise<RunResult> {
   const out = join(tmp, 'logs', `lvsible-${n}-${tag}.json`);
+  const err = join(tmp, 'logs', `lvsible-${n}-${tag}.err`);
   const timeOut = join(tmp, 'logs', `lvsible-${n}-${tag}.time`);
-  const cli = [join(repo, 'bin/lvsible.js'), 'apply', '--no-verify', '--forks', String(n), '-T', '30', '--json', '-i', join(tmp, `inv-${n}.yml`), playbook];
+  const cli = [join(lvsibleDir, 'bin/lvsible.js'), 'apply', '--no-verify', '--forks', String(n), '-T', '30', '--json', '-i', join(tmp, `inv-${n}.yml`), playbook];
   const r = TIME_BIN
-    ? await measured(TIME_BIN, ['-v', '-o', timeOut, process.execPath, ...cli], { out, excludeRoot: true })
-    : await measured(process.execPath, cli, { out });
+    ? await measured(TIME_BIN, ['-v', '-o', timeOut, process.execPath, ...cli], { out, err, excludeRoot: true })
+    : await measured(process.execPath, cli, { out, err });
   const maxRssKb = TIME_BIN && existsSync(timeOut) ? Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(readFileSync(timeOut, 'utf8'))?.[1]) : undefined;
   if (r.timedOut) return { ms: r.ms, mem: r.mem, ok: false, note: `killed after ${TIMEOUT_S} s` };
-  const bad = checkLvsible(out, n, allowChange) ?? (r.code !== 0 ? `lvsible exited ${r.code ?? r.signal}` : undefined);
+  let bad = checkLvsible(out, n, allowChange) ?? (r.code !== 0 ? `lvsible exited ${r.code ?? r.signal}` : undefined);
+  if (bad) bad += `; stderr: ${readFileSync(err, 'utf8').slice(0, 1500)}; stdout: ${readFileSync(out, 'utf8').slice(0, 500)}`;
   return { ms: r.ms, mem: r.mem, maxRssKb, ok: !bad, note: bad };
 }
 
 async function runAnsible(n: number, tag: string): Promise<RunResult> {
   const out = join(tmp, 'logs', `ansible-${n}-${tag}.txt`);
   const r = await measured('/usr/bin/ansible-playbook', ['-f', String(n), '-i', join(tmp, `inv-${n}.yml`), playbook], { env: ansibleEnv(), out, claim: isMaster });
-  if (r.timedOut) return { ms: r.ms, mem: r.mem, ok: false, note: `killed after ${TIMEOUT_S} s` };
+  if (r.timedOut) {
+    // How far it got: the task headers printed (Gathering Facts + 20) and the host results of the last one.
+    const text = readFileSync(out, 'utf8');
+    const tasks = text.match(/^TASK \[/gm)?.length ?? 0;
+    const last = text.slice(text.lastIndexOf('TASK ['));
+    const done = last.match(/^(ok|changed|skipping|failed|fatal): /gm)?.length ?? 0;
+    return { ms: r.ms, mem: r.mem, ok: false, note: `killed after ${TIMEOUT_S} s, in task ${tasks} of 21 (facts + 20), ${done}/${n} hosts done with it` };
+  }
   const text = readFileSync(out, 'utf8');
   if (/Cannot allocate memory|MemoryError|Resource temporarily unavailable|Too many open files/.test(text)) {
     return { ms: r.ms, mem: r.mem, ok: false, note: `resource limit: ${/.*(Cannot allocate memory|MemoryError|Resource temporarily unavailable|Too many open files).*/.exec(text)![0].slice(0, 200)}` };
@@ -280,10 +296,21 @@ interface Row {
   runs: RunResult[];
 }
 
+const rows: Row[] = [];
+const notes: string[] = [];
+const loadStart = load();
+let startMs = 0;
+let sshdRss = 0;
 try {
-  const loadStart = load();
   const buildNote = await build();
   log(buildNote);
+  notes.push(buildNote);
+  lvsibleDir = join(tmp, 'lvsible');
+  mkdirSync(lvsibleDir);
+  for (const d of ['bin', 'dist', 'roles', 'schemas', 'package.json']) if (existsSync(join(repo, d))) cpSync(join(repo, d), join(lvsibleDir, d), { recursive: true });
+  symlinkSync(join(repo, 'node_modules'), join(lvsibleDir, 'node_modules'));
+  const smoke = spawnSync(process.execPath, [join(lvsibleDir, 'bin/lvsible.js'), '--version'], { encoding: 'utf8', timeout: 60_000 });
+  if (smoke.status !== 0) throw new Error(`the built lvsible does not start (someone mid-change?): ${smoke.stderr.slice(0, 800)}`);
   mkdirSync(join(tmp, 'logs'));
   mkdirSync(controlDir);
   const maxN = Math.max(...sizes);
@@ -299,16 +326,14 @@ try {
     );
     servers.push(...batch);
   }
-  const startMs = performance.now() - t0;
-  const sshdRss = rssOf(servers.map((s) => s.pid));
+  startMs = performance.now() - t0;
+  sshdRss = rssOf(servers.map((s) => s.pid));
   log(`${maxN} sshd up in ${sec(startMs)} (${(startMs / maxN).toFixed(0)} ms each), listeners' RSS ${mib(sshdRss)} (${(sshdRss / maxN / 1024).toFixed(0)} KiB each)`);
 
   const knownHosts = join(tmp, 'known_hosts');
   writeFileSync(knownHosts, servers.map((s) => s.hostKeyLine).join('\n') + '\n');
   writeFileSync(join(tmp, 'ansible.cfg'), ansibleCfg(knownHosts));
 
-  const rows: Row[] = [];
-  const notes: string[] = [buildNote];
   for (const n of sizes) {
     writeFileSync(join(tmp, `inv-${n}.yml`), inventory(n, knownHosts));
     // Converge once (lvsible writes what is missing); every timed run of either tool must then change nothing.
@@ -324,8 +349,10 @@ try {
         ['ansible, cold (masters stopped)', async () => (await stopMasters(n), runAnsible(n, `r${r}-cold`))],
         ['ansible, warm (ControlPersist)', () => runAnsible(n, `r${r}-warm`)],
       ];
+      if (process.env.FANOUT_WARM === '0') steps.pop();
+      if (process.env.FANOUT_ANSIBLE === '0') steps.splice(2);
       // Alternate: even runs floor, lvsible, ansible; odd runs ansible first (cold then warm stay a pair).
-      const order = r % 2 === 0 ? steps : [steps[2]!, steps[3]!, steps[1]!, steps[0]!];
+      const order = r % 2 === 0 ? steps : [...steps.slice(2), steps[1]!, steps[0]!];
       for (const [tool, step] of order) {
         log(`${n} hosts, run ${r + 1}/${runs}: ${tool} (load ${load()})`);
         const res = await step();
@@ -341,12 +368,24 @@ try {
     await stopMasters(n);
   }
 
-  // The table.
+  report();
+} catch (e) {
+  // What was measured before the failure is still printed.
+  notes.push(`FAILED: ${String(e instanceof Error ? e.message : e).slice(0, 2000)}`);
+  if (rows.length) report();
+  else console.log(notes.map((x) => `- ${x}`).join('\n'));
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
+
+function report(): void {
+  const maxN = servers.length;
   const loadEnd = load();
   const okRuns = (r: Row) => r.runs.filter((x) => x.ok);
   const cell = (r: Row) => {
     const ok = okRuns(r);
-    if (!ok.length) return { time: `failed: ${r.runs[0]?.note ?? '?'}`, ms: NaN, mem: NaN };
+    if (!ok.length) return { time: `not completed: ${r.runs[0]?.note ?? '?'}`, ms: NaN, mem: NaN };
     const ms = ok.map((x) => x.ms);
     const memB = Math.max(...ok.map((x) => (x.maxRssKb ? x.maxRssKb * 1024 : x.mem.peakRssBytes)));
     return { time: `${sec(median(ms))} (${sec(Math.min(...ms))}-${sec(Math.max(...ms))}, ${ok.length} run${ok.length > 1 ? 's' : ''})`, ms: median(ms), mem: memB };
@@ -360,7 +399,9 @@ try {
     const c = cell(r);
     const ok = okRuns(r);
     const tree = ok.length ? Math.max(...ok.map((x) => x.mem.peakRssBytes)) : NaN;
-    const memCell = Number.isNaN(c.mem) ? '-' : r.tool === 'lvsible' && ok[0]?.maxRssKb ? `${mib(c.mem)} (max RSS, 1 process)` : `${mib(c.mem)} (summed RSS)`;
+    // A run killed at the time limit still measured its memory up to then: a lower bound.
+    const partial = Math.max(0, ...r.runs.map((x) => x.mem.peakRssBytes));
+    const memCell = Number.isNaN(c.mem) ? (partial ? `>= ${mib(partial)} (summed RSS until stopped)` : '-') : r.tool === 'lvsible' && ok[0]?.maxRssKb ? `${mib(c.mem)} (max RSS, 1 process)` : `${mib(c.mem)} (summed RSS)`;
     const ssh = ok.length ? `${Math.max(...ok.map((x) => x.mem.peakSsh))} / ${Math.max(...ok.map((x) => x.mem.sshSeen))}` : '-';
     const procs = ok.length ? String(Math.max(...ok.map((x) => x.mem.peakProcs))) : '-';
     lines.push(`| ${r.n} | ${r.tool} | ${c.time} | ${memCell} | ${Number.isNaN(tree) ? '-' : mib(tree)} | ${ssh} | ${procs} |`);
@@ -371,8 +412,10 @@ try {
     lines.push(`| growth ${a} -> ${b} hosts (x${(b / a).toFixed(0)}) | time ratio | memory ratio |`);
     lines.push('|---|---|---|');
     for (const tool of [...new Set(rows.map((r) => r.tool))]) {
-      const ca = cell(rows.find((r) => r.n === a && r.tool === tool)!);
-      const cb = cell(rows.find((r) => r.n === b && r.tool === tool)!);
+      const ra = rows.find((r) => r.n === a && r.tool === tool);
+      const rb = rows.find((r) => r.n === b && r.tool === tool);
+      if (!ra || !rb) continue;
+      const [ca, cb] = [cell(ra), cell(rb)];
       lines.push(`| ${tool} | ${(cb.ms / ca.ms).toFixed(2)}x | ${(cb.mem / ca.mem).toFixed(2)}x |`);
     }
   }
@@ -380,6 +423,4 @@ try {
   notes.push(`memory sampler: every 50 ms, mean ${(samplerCost.reduce((s, x) => s + x, 0) / samplerCost.length).toFixed(1)} ms per sample`);
   for (const r of rows) for (const x of r.runs) if (!x.ok) notes.push(`${r.n} hosts, ${r.tool}: ${x.note}`);
   console.log(`\n${lines.join('\n')}\n\n${notes.map((x) => `- ${x}`).join('\n')}`);
-} finally {
-  await cleanup();
 }

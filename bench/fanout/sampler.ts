@@ -93,6 +93,8 @@ export class TreeSampler {
     for (const [pid, k] of this.known) {
       if (!k.ours) continue;
       if (pid === this.root && this.opts.excludeRoot) continue;
+      // A fork is seen before it execs ssh (sh, python): look at its name again until it is ssh.
+      if (!k.ssh && readStat(pid)?.comm === 'ssh') k.ssh = true;
       const pages = readStatmRss(pid);
       if (pages === undefined) continue;
       rss += pages * PAGE;
