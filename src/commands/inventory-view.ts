@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Vars } from '../types.js';
-import type { InventoryView } from '../engine/run.js';
+import type { InventoryView } from '../engine/scope.js';
 import type { Redactor } from '../engine/redact.js';
 import { collectIssues, ConfigError, sortIssues, type ConfigIssue } from '../errors.js';
 import { loadYaml } from '../config/source.js';

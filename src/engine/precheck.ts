@@ -7,7 +7,8 @@ import { FACT_NAMES } from '../facts/host.js';
 import { parseField } from '../config/source.js';
 import { argLoc, checkParams, normalizeParams, prepareTask, stageLoc, type Invocation } from './invocation.js';
 import { Redactor } from './redact.js';
-import { playHosts, scopeFor, selectTasks, type RunOptions } from './run.js';
+import type { RunOptions } from './run.js';
+import { playHosts, scopeFor, selectTasks } from './scope.js';
 
 export type PrecheckOptions = Pick<RunOptions, 'inventory' | 'playbook' | 'extraVars' | 'limit' | 'tags' | 'skipTags'> & {
   /** Names to treat as known only at run time besides facts and registered results. */

@@ -1,37 +1,17 @@
-import type { Connection, ExecOptions, HostFacts, Probe, Vars } from '../types.js';
-import { UnreachableError, type SourceLocation } from '../errors.js';
-import type { Playbook, Play, Task } from '../playbook/types.js';
-import { resolveScope } from '../playbook/vars.js';
+import type { Connection, Vars } from '../types.js';
+import { UnreachableError } from '../errors.js';
+import type { Playbook } from '../playbook/types.js';
 import { emptyStats, type EventSink, type HostStats, type Recap, type StageTimings } from './events.js';
 import { factsProbe, factVars } from '../facts/host.js';
 import { runHostPlay, type HostOutcome } from './host.js';
 import { comparePlans, PlanRecorder, type PlanDrift, type RunPlan } from './plan.js';
 import { runProbe } from './probe.js';
-import { HostReads, VERIFY_READ, type ReadAs, type WantedRead } from './reads.js';
+import { HostReads, VERIFY_READ, type WantedRead } from './reads.js';
 import { Redactor } from './redact.js';
+import { playHosts, scopeFor, selectTasks, type InventoryView } from './scope.js';
+import { counted, pool, type HostSession } from './session.js';
 import { wantedReads } from './task-reads.js';
-
-/** What the engine needs of an inventory; src/cli.ts adapts src/inventory to it. */
-export interface InventoryView {
-  hosts(): string[];
-  hostVars(host: string): Vars;
-  groups(): Record<string, string[]>;
-  groupNames(host: string): string[];
-  resolve(pattern: string): { hosts: string[]; warnings: string[] };
-  /** Where the value a host sees for `name` is written, when it comes from a file. */
-  varLocation?(host: string, name: string): SourceLocation | undefined;
-}
-
-/**
- * The verify stage of a run (src/lvs/verify/stage.ts builds it from the cluster model): what it reads on each
- * host, batched with the run's first reads, and how it judges what was read once the plays are done.
- */
-export interface VerifyStage {
-  hosts: string[];
-  read(host: string): { probe: Probe<unknown>; as: ReadAs; label: string };
-  /** `reread` reads a host again over the run's connection (a VRRP election still settling). */
-  judge(states: Map<string, unknown>, errors: Map<string, string>, reread: (host: string, probe: Probe<unknown>) => Promise<unknown>): Promise<{ drift: boolean; report: unknown; details?: unknown }>;
-}
+import { runVerifyStage, type VerifyStage } from './verify-stage.js';
 
 export interface RunOptions {
   inventory: InventoryView;
@@ -72,68 +52,6 @@ export interface RunResult {
   planDrift?: PlanDrift[];
   verify?: { drift: boolean; report: unknown };
   timings: StageTimings;
-}
-
-/** Tags semantics of Ansible: `always` runs unless skipped, `never` only when asked for. */
-export function selectTasks(tasks: Task[], tags: string[] = [], skip: string[] = []): Task[] {
-  return tasks.filter((t) => {
-    if (t.tags.some((x) => skip.includes(x))) return false;
-    if (!tags.length || tags.includes('all')) return !t.tags.includes('never') || tags.includes('never');
-    return t.tags.includes('always') || t.tags.some((x) => tags.includes(x));
-  });
-}
-
-export function playHosts(play: Play, opts: Pick<RunOptions, 'inventory' | 'limit'>, out: Set<string>): string[] {
-  let hosts = opts.inventory.resolve(play.hosts).hosts;
-  if (opts.limit) {
-    const allowed = new Set(opts.inventory.resolve(opts.limit).hosts);
-    hosts = hosts.filter((h) => allowed.has(h));
-  }
-  return hosts.filter((h) => !out.has(h));
-}
-
-function magicVars(opts: ScopeOptions, host: string, play: Play): Vars {
-  const groups = opts.inventory.groups();
-  return {
-    inventory_hostname: host,
-    inventory_hostname_short: host.split('.')[0],
-    group_names: opts.inventory.groupNames(host),
-    groups,
-    playbook_dir: opts.playbook.dir,
-    ansible_check_mode: opts.check,
-    ansible_play_name: play.name,
-    hostvars: new Proxy({}, { get: (_t, h) => (typeof h === 'string' ? opts.inventory.hostVars(h) : undefined) }),
-  };
-}
-
-/** What a host's variables are built from. */
-export type ScopeOptions = Pick<RunOptions, 'inventory' | 'playbook' | 'extraVars' | 'check'>;
-
-export function scopeFor(opts: ScopeOptions, play: Play, host: string, facts: Vars) {
-  return resolveScope(
-    [play.roleDefaults, opts.inventory.hostVars(host), facts, play.vars, play.roleVars, opts.extraVars ?? {}],
-    magicVars(opts, host, play),
-  );
-}
-
-/** One host's share of the run: its single connection, its facts, its reads, and what it cost. */
-interface HostSession {
-  conn: Connection;
-  facts: HostFacts;
-  reads: HostReads;
-  trips: { n: number };
-}
-
-/** Count exec round trips per host without the modules or the transport knowing. */
-function counted(conn: Connection, counter: { n: number }): Connection {
-  return {
-    host: conn.host,
-    exec: (cmd: string, o?: ExecOptions) => {
-      counter.n++;
-      return conn.exec(cmd, o);
-    },
-    close: () => conn.close(),
-  };
 }
 
 /**
@@ -298,7 +216,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
       // A change on one host can move what another shows (a reloaded keepalived takes a VIP from its peer):
       // the first reads stand for the cluster only when nothing changed anywhere.
       if (Object.values(recap).some((st) => st.changed > 0)) for (const s of sessions.values()) s.reads.invalidate();
-      verified = await timed('verify', () => verifyStage(opts.verify!, sessions, lost, forks));
+      verified = await timed('verify', () => runVerifyStage(opts.verify!, sessions, lost, forks));
       emit({ type: 'verify', ...verified });
     }
   } finally {
@@ -329,30 +247,6 @@ function plannedReads(s: HostSession) {
   return reads;
 }
 
-/** Verify's reads: the first batch's when nothing changed in the run, else one more read per host. */
-async function verifyStage(stage: VerifyStage, sessions: Map<string, HostSession>, lost: Map<string, { message: string }>, forks: number) {
-  const states = new Map<string, unknown>();
-  const errors = new Map<string, string>();
-  await pool(stage.hosts, forks, async (host) => {
-    const s = sessions.get(host);
-    if (!s) {
-      errors.set(host, lost.get(host)?.message ?? 'not connected');
-      return;
-    }
-    try {
-      if (!s.reads.has(VERIFY_READ)) await s.reads.fetch([{ key: VERIFY_READ, ...stage.read(host) }]);
-      states.set(host, s.reads.get(VERIFY_READ));
-    } catch (e) {
-      errors.set(host, e instanceof Error ? e.message : String(e));
-    }
-  });
-  return stage.judge(states, errors, async (host, probe) => {
-    const s = sessions.get(host);
-    if (!s) throw new Error(`${host}: not connected`);
-    return runProbe(s.conn, probe, stage.read(host).as);
-  });
-}
-
 /**
  * Whatever goes wrong on one host after the run started is that host's failure, reported as such: the other
  * hosts go on, the recap is printed, and the run never claims that nothing was contacted.
@@ -370,12 +264,4 @@ async function safely(
     on.emit({ type: 'task', play: on.play, host, task: 'run', module: 'engine', status: 'failed', check: on.check, handler: false, changes: [], message: `internal error on this host: ${message}` });
     return 'failed';
   }
-}
-
-async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  const workers = Array.from({ length: Math.max(1, Math.min(size, queue.length)) }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
-  });
-  await Promise.all(workers);
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openInventory } from '../../src/commands/inventory-view.js';
 import { factVars } from '../../src/facts/host.js';
 import { prepareTask, type Prepared } from '../../src/engine/invocation.js';
-import { scopeFor } from '../../src/engine/run.js';
+import { scopeFor } from '../../src/engine/scope.js';
 import { renderKeepalivedConf } from '../../src/lvs/keepalived/render.js';
 import type { ClusterModel } from '../../src/lvs/model/types.js';
 import { loadPlaybook } from '../../src/playbook/load.js';

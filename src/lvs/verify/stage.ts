@@ -1,6 +1,6 @@
 import type { Probe, Vars } from '../../types.js';
 import type { ReadAs } from '../../engine/reads.js';
-import type { VerifyStage } from '../../engine/run.js';
+import type { VerifyStage } from '../../engine/verify-stage.js';
 import { combine } from '../../facts/index.js';
 import { compareTables, type Drift } from '../ipvs/index.js';
 import type { IpvsTable } from '../ipvs/types.js';
