@@ -3,9 +3,6 @@ import {
   endpoint,
   numberIn,
   numericEndpoint,
-  skipBlanks,
-  tokenEnd,
-  isBlank,
   IpvsParseError,
   ipvsUnavailableMessage,
   IpvsUnavailableError,
@@ -79,9 +76,9 @@ export function parseListWith(text: string, fast: boolean): IpvsListing {
     // Destination lines (all but a few of a big table's) in the common numeric layouts are read in place
     // (fastDest); anything it does not vouch for, errors included, takes the careful path below.
     if (fast && current !== undefined && format !== 'stats' && format !== 'rate') {
-      const d = fastDest(raw[i]!, format);
-      if (d !== undefined) {
-        (current as PartialTable['services'][number]).destinations.push(d);
+      const next = fastDests(raw, i, format, (current as PartialTable['services'][number]).destinations);
+      if (next > i) {
+        i = next - 1;
         continue;
       }
     }
@@ -240,88 +237,106 @@ function tunnelInfo(token: string, line: Line): Pick<Destination, 'tunType' | 't
  * error message and column included. test/unit/ipvs-parse-fast.test.ts holds the two paths to that.
  */
 
+/** s[from, to) is exactly `word`. */
+function spells(s: string, from: number, to: number, word: string): boolean {
+  if (to - from !== word.length) return false;
+  for (let k = 0; k < word.length; k++) if (s.charCodeAt(from + k) !== word.charCodeAt(k)) return false;
+  return true;
+}
+
 /** s[from, to) if it is one of ipvsadm's forwarding methods. */
 function methodIn(s: string, from: number, to: number): ForwardMethod | undefined {
-  const len = to - from;
   switch (s.charCodeAt(from)) {
-    case 77: return len === 4 && s.startsWith('Masq', from) ? 'nat' : undefined;
-    case 82: return len === 5 && s.startsWith('Route', from) ? 'dr' : undefined;
-    case 84: return len === 6 && s.startsWith('Tunnel', from) ? 'tun' : undefined;
-    case 76: return len === 5 && s.startsWith('Local', from) ? 'local' : undefined;
+    case 77: return spells(s, from, to, 'Masq') ? 'nat' : undefined;
+    case 82: return spells(s, from, to, 'Route') ? 'dr' : undefined;
+    case 84: return spells(s, from, to, 'Tunnel') ? 'tun' : undefined;
+    case 76: return spells(s, from, to, 'Local') ? 'local' : undefined;
   }
   return undefined;
 }
 
+/**
+ * The run of destination lines from raw[from] that fastDest reads, added to `into`; the index of the first line
+ * it does not (the careful path's). A small loop of its own: the JIT optimises it apart from parseListWith.
+ */
+function fastDests(raw: string[], from: number, format: SpecFormat, into: PartialDestination[]): number {
+  let i = from;
+  for (; i < raw.length; i++) {
+    const d = fastDest(raw[i]!, format);
+    if (d === undefined) break;
+    into.push(d);
+  }
+  return i;
+}
+
+/** Token k of the line is s[at[2k], at[2k+1]): tokenize's cuts, without the strings. Reused (no allocation). */
+const at = new Int32Array(16);
+
 function fastDest(s: string, format: SpecFormat): PartialDestination | undefined {
+  // tokenize's loop, recording where each token starts and ends; more than 8 tokens is never a fast line.
   const n = s.length;
-  let i = skipBlanks(s, 0, n);
-  if (s.charCodeAt(i) !== 45 || s.charCodeAt(i + 1) !== 62 || !isBlank(s.charCodeAt(i + 2))) return undefined;
+  let k = 0;
+  let i = 0;
+  while (i < n) {
+    let c = s.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 13) {
+      i++;
+      continue;
+    }
+    if (k === 16) return undefined;
+    at[k++] = i;
+    while (i < n && (c = s.charCodeAt(i)) !== 32 && c !== 9 && c !== 13) i++;
+    at[k++] = i;
+  }
+  // As many tokens as destFields' expectCount wants, the first one `->`.
+  if (k !== (format === 'tun-info' ? 14 : 12) || at[1]! - at[0]! !== 2 || s.charCodeAt(at[0]!) !== 45 || s.charCodeAt(at[0]! + 1) !== 62) return undefined;
   // The endpoint: `a.b.c.d:port` or `[v6]:port`, numeric (a host or service name takes the careful path).
-  const a0 = skipBlanks(s, i + 2, n);
-  const a1 = tokenEnd(s, a0, n);
+  const a0 = at[2]!;
+  const a1 = at[3]!;
   const colon = numericEndpoint(s, a0, a1);
   if (colon < 0) return undefined;
   const port = numberIn(s, colon + 1, a1, false);
   const address = s.charCodeAt(a0) === 91 ? s.slice(a0 + 1, colon - 1) : s.slice(a0, colon);
-  // The columns after the address: c0-c3 (and c4 for --tun-info) start at, e0-e4 end at.
-  const c0 = skipBlanks(s, a1, n);
-  const e0 = tokenEnd(s, c0, n);
-  const c1 = skipBlanks(s, e0, n);
-  const e1 = tokenEnd(s, c1, n);
-  const c2 = skipBlanks(s, e1, n);
-  const e2 = tokenEnd(s, c2, n);
-  const c3 = skipBlanks(s, e2, n);
-  const e3 = tokenEnd(s, c3, n);
-  let end = skipBlanks(s, e3, n);
-  let d: PartialDestination | undefined;
   switch (format) {
     case 'list': {
-      const method = methodIn(s, c0, e0);
-      const weight = numberIn(s, c1, e1, true);
-      const activeConn = numberIn(s, c2, e2, false);
-      const inactConn = numberIn(s, c3, e3, false);
+      const method = methodIn(s, at[4]!, at[5]!);
+      const weight = numberIn(s, at[6]!, at[7]!, true);
+      const activeConn = numberIn(s, at[8]!, at[9]!, false);
+      const inactConn = numberIn(s, at[10]!, at[11]!, false);
       if (method === undefined || Number.isNaN(weight) || Number.isNaN(activeConn) || Number.isNaN(inactConn)) return undefined;
-      d = { address, port, method, weight, counters: { activeConn, inactConn } };
-      break;
+      return { address, port, method, weight, counters: { activeConn, inactConn } };
     }
     case 'tun-info': {
-      const method = methodIn(s, c0, e0);
+      const method = methodIn(s, at[4]!, at[5]!);
       // `n/a` and plain `ipip` only; GUE and GRE options take the careful path.
-      const len = e1 - c1;
-      const ipip = len === 4 && s.startsWith('ipip', c1);
-      if (method === undefined || (!ipip && !(len === 3 && s.startsWith('n/a', c1)))) return undefined;
-      const weight = numberIn(s, c2, e2, true);
-      const activeConn = numberIn(s, c3, e3, false);
-      const e4 = tokenEnd(s, end, n);
-      const inactConn = numberIn(s, end, e4, false);
-      end = skipBlanks(s, e4, n);
+      const ipip = spells(s, at[6]!, at[7]!, 'ipip');
+      if (method === undefined || (!ipip && !spells(s, at[6]!, at[7]!, 'n/a'))) return undefined;
+      const weight = numberIn(s, at[8]!, at[9]!, true);
+      const activeConn = numberIn(s, at[10]!, at[11]!, false);
+      const inactConn = numberIn(s, at[12]!, at[13]!, false);
       if (Number.isNaN(weight) || Number.isNaN(activeConn) || Number.isNaN(inactConn)) return undefined;
-      d = ipip
+      return ipip
         ? { address, port, method, tunType: 'ipip', weight, counters: { activeConn, inactConn } }
         : { address, port, method, weight, counters: { activeConn, inactConn } };
-      break;
     }
     case 'thresholds': {
-      const upper = numberIn(s, c0, e0, false);
-      const lower = numberIn(s, c1, e1, false);
-      const activeConn = numberIn(s, c2, e2, false);
-      const inactConn = numberIn(s, c3, e3, false);
+      const upper = numberIn(s, at[4]!, at[5]!, false);
+      const lower = numberIn(s, at[6]!, at[7]!, false);
+      const activeConn = numberIn(s, at[8]!, at[9]!, false);
+      const inactConn = numberIn(s, at[10]!, at[11]!, false);
       if (Number.isNaN(upper) || Number.isNaN(lower) || Number.isNaN(activeConn) || Number.isNaN(inactConn)) return undefined;
-      d = { address, port, counters: { activeConn, inactConn } };
+      const d: PartialDestination = { address, port, counters: { activeConn, inactConn } };
       if (upper) d.upperThreshold = upper;
       if (lower) d.lowerThreshold = lower;
-      break;
+      return d;
     }
     case 'persistent-conn': {
-      const weight = numberIn(s, c0, e0, true);
-      const persistConn = numberIn(s, c1, e1, false);
-      const activeConn = numberIn(s, c2, e2, false);
-      const inactConn = numberIn(s, c3, e3, false);
+      const weight = numberIn(s, at[4]!, at[5]!, true);
+      const persistConn = numberIn(s, at[6]!, at[7]!, false);
+      const activeConn = numberIn(s, at[8]!, at[9]!, false);
+      const inactConn = numberIn(s, at[10]!, at[11]!, false);
       if (Number.isNaN(weight) || Number.isNaN(persistConn) || Number.isNaN(activeConn) || Number.isNaN(inactConn)) return undefined;
-      d = { address, port, weight, counters: { persistConn, activeConn, inactConn } };
-      break;
+      return { address, port, weight, counters: { persistConn, activeConn, inactConn } };
     }
   }
-  // Nothing but blanks after the last column (more columns: the careful path counts them).
-  return end === n ? d : undefined;
 }
