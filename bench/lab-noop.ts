@@ -3,6 +3,8 @@
  *
  *   npx tsx bench/lab-noop.ts [runs=3]
  *   LVSIBLE_BENCH_REV=<commit>  npx tsx bench/lab-noop.ts     (measure another commit; default HEAD)
+ *   LVSIBLE_BENCH_BASE=<commit> npx tsx bench/lab-noop.ts     (also (b0)/(c0): that commit's lvsible, same runs,
+ *                                                              alternated with the others: before/after in one go)
  *   LVSIBLE_BENCH_LAB=<dir>     npx tsx bench/lab-noop.ts 1   (reuse a lab already up in that LVSIBLE_LAB_DIR:
  *                                                              no boot, no teardown; for debugging the bench)
  *
@@ -47,6 +49,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Math.max(1, Math.min(20, Number(process.argv[2] ?? 3) || 3));
 const REV = process.env.LVSIBLE_BENCH_REV || 'HEAD';
 const REUSE = process.env.LVSIBLE_BENCH_LAB;
+const BASE = process.env.LVSIBLE_BENCH_BASE;
 const ANSIBLE = '/usr/bin/ansible-playbook';
 const ANSIBLE_DIR = join(ROOT, 'bench', 'ansible');
 const RUN_TIMEOUT_MS = 20 * 60_000; // one command; bounds every child
@@ -90,14 +93,18 @@ const children = new Set<number>();
 
 // ---------- lvsible from one commit ----------
 
-function buildRev(): { bin: string; dir: string; rev: string; dirty: string } {
-  const rev = execFileSync('git', ['rev-parse', '--short', REV], { cwd: ROOT, encoding: 'utf8' }).trim();
+function buildRev(which: string): { bin: string; dir: string; rev: string; dirty: string } {
+  const rev = execFileSync('git', ['rev-parse', '--short', which], { cwd: ROOT, encoding: 'utf8' }).trim();
   const dirty = execFileSync('git', ['status', '--short', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim();
   const dir = join(tmp, `lvsible-${rev}`);
   mkdirSync(dir);
   execFileSync('sh', ['-c', `git archive ${rev} | tar -x -C "${dir}"`], { cwd: ROOT });
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  execFileSync(join(dir, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: dir, stdio: 'inherit', timeout: 600_000 });
+  try {
+    execFileSync(join(dir, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: dir, stdio: 'inherit', timeout: 600_000 });
+  } catch {
+    throw new Error(`lvsible ${rev} does not build from its commit (a file it imports is not committed?): pick one with LVSIBLE_BENCH_REV`);
+  }
   return { bin: join(dir, 'bin', 'lvsible.js'), dir, rev, dirty };
 }
 
@@ -247,8 +254,10 @@ const median = (xs: number[]) => {
 try {
   noteLoad('start');
   log(`building lvsible ${REV} from git archive`);
-  const lv = buildRev();
+  const lv = buildRev(REV);
   log(`lvsible ${lv.rev}${lv.dirty ? ' (the working tree has other uncommitted src/ changes: not measured)' : ''}`);
+  const base = BASE ? buildRev(BASE) : undefined;
+  if (base) log(`and lvsible ${base.rev} as the base`);
 
   let state: LabState;
   if (REUSE) {
@@ -285,14 +294,16 @@ try {
   log(`lvsible after ansible: changed=0`);
   noteLoad('checked');
 
-  const kinds = ['a', 'b', 'c', 'd'] as const;
-  const label: Record<(typeof kinds)[number], string> = {
+  const kinds = ['a', 'b', 'c', ...(base ? ['b0', 'c0'] : []), 'd'];
+  const label: Record<string, string> = {
     a: `(a) ssh HOST true, ${state.vms.length} hosts in parallel`,
-    b: '(b) lvsible apply (verify)',
-    c: '(c) lvsible apply --no-verify',
+    b: `(b) lvsible ${lv.rev} apply (verify)`,
+    c: `(c) lvsible ${lv.rev} apply --no-verify`,
+    b0: `(b0) lvsible ${base?.rev} apply (verify)`,
+    c0: `(c0) lvsible ${base?.rev} apply --no-verify`,
     d: '(d) ansible-playbook',
   };
-  const times: Record<string, number[]> = { a: [], b: [], c: [], d: [] };
+  const times: Record<string, number[]> = { a: [], b: [], c: [], b0: [], c0: [], d: [] };
   const extras: string[] = [];
   for (let i = 1; i <= RUNS; i++) {
     const a = await sshFloor(state);
@@ -305,23 +316,32 @@ try {
     must(`run ${i} (c)`, c, 0);
     times.c!.push(c.out.seconds);
     extras.push(`run ${i} (c): ${recapExtras(c.doc)}`);
+    if (base) {
+      for (const [k, extra] of [['b0', []], ['c0', ['--no-verify']]] as const) {
+        const r = await lvsible(base.bin, base.dir, [...extra]);
+        must(`run ${i} (${k})`, r, 0);
+        times[k]!.push(r.out.seconds);
+        extras.push(`run ${i} (${k}): ${recapExtras(r.doc)}`);
+      }
+    }
     const d = await ansible(cfg, 'site.yml');
     mustAnsible(`run ${i} (d)`, d, 0);
     times.d!.push(d.out.seconds);
     noteLoad(`run ${i}`);
-    log(`run ${i}/${RUNS}: a ${a.seconds.toFixed(1)} s, b ${b.out.seconds.toFixed(1)} s, c ${c.out.seconds.toFixed(1)} s, d ${d.out.seconds.toFixed(1)} s`);
+    log(`run ${i}/${RUNS}: ${kinds.map((k) => `${k} ${times[k]![i - 1]!.toFixed(1)} s`).join(', ')}`);
   }
 
   const floor = median(times.a!);
   console.log(`\n## lab no-change: lvsible ${lv.rev}, examples/mixed, default lab (6 VMs, ${state.accel}), runs=${RUNS}\n`);
-  console.log(`first apply (converge): ${first.out.seconds.toFixed(1)} s; second apply: ${second.out.seconds.toFixed(1)} s, changed=0; ansible first no-change run: ${check.out.seconds.toFixed(1)} s\n`);
+  console.log(`${REUSE ? "(lab reused, already converged: the first apply changed nothing) " : ""}first apply (converge): ${first.out.seconds.toFixed(1)} s; second apply: ${second.out.seconds.toFixed(1)} s, changed=0; ansible first no-change run: ${check.out.seconds.toFixed(1)} s\n`);
   console.log('| run | runs | min s | median s | max s | median / (a) |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   for (const k of kinds) {
     const xs = times[k]!;
     console.log(`| ${label[k]} | ${xs.length} | ${Math.min(...xs).toFixed(1)} | ${median(xs).toFixed(1)} | ${Math.max(...xs).toFixed(1)} | ${(median(xs) / floor).toFixed(1)}x |`);
   }
-  console.log(`\n(d) / (b): ${(median(times.d!) / median(times.b!)).toFixed(1)}x; (d) / (c): ${(median(times.d!) / median(times.c!)).toFixed(1)}x (medians)`);
+  const ratio = (x: string, y: string) => `(${x}) / (${y}): ${(median(times[x]!) / median(times[y]!)).toFixed(1)}x`;
+  console.log(`\nmedians: ${[ratio('d', 'b'), ratio('d', 'c'), ...(base ? [ratio('d', 'b0'), ratio('b0', 'b'), ratio('c0', 'c')] : [])].join('; ')}`);
   console.log(`\nload average (1, 5, 15 min): ${loads.join('; ')}`);
   console.log(`\nlvsible --json extras (per host):\n${extras.map((e) => `- ${e}`).join('\n')}`);
 } finally {
