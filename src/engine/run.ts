@@ -239,7 +239,6 @@ export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
   };
 }
 
-
 /** What the plays read, as a plan records it: verify's read is not part of a plan (check mode never verifies). */
 function plannedReads(s: HostSession) {
   const reads = s.reads.fingerprints();
