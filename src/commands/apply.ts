@@ -5,7 +5,7 @@ import { createReporter } from '../report/index.js';
 import { loadRunInputs, type RunFlags } from './inputs.js';
 import { COMMAND_LINE, connectionOverrides } from './input-checks.js';
 import type { OpenedInventory } from './inventory-view.js';
-import { isPlanFile, planFileFor, readPlanFile, writePlanFile } from './plan-file.js';
+import { planFileFor, readPlanFile, writePlanFile } from './plan-file.js';
 import { realserverHosts } from '../lvs/model/index.js';
 import { verifyStage } from '../lvs/verify/stage.js';
 import type { HostKeyChecking } from '../transport/known-hosts.js';
@@ -31,7 +31,7 @@ export interface ApplyFlags extends RunFlags {
  * hosts are still what the plan saw.
  */
 export async function applyCommand(target: string, given: ApplyFlags, mode: 'apply' | 'plan'): Promise<number> {
-  const saved = mode === 'apply' && isPlanFile(target) ? readPlanFile(target, given.extraVars) : undefined;
+  const saved = mode === 'apply' ? readPlanFile(target, given.extraVars) : undefined;
   if (saved) refuseReshaping(target, given);
   const flags: ApplyFlags = saved ? { ...given, ...saved.flags } : given;
   const playbookFile = saved ? saved.playbook : target;

@@ -24,19 +24,20 @@ export interface PlanFile {
   plan: RunPlan;
 }
 
-/** Whether `file` is a saved plan rather than a playbook: a JSON object with our format marker. */
-export function isPlanFile(file: string): boolean {
+/** `file` as a saved plan, or undefined when it is not one (a playbook: loaded, and reported, as such). */
+function parsePlanText(file: string): Partial<PlanFile> | undefined {
   let text: string;
   try {
     text = readInputText(file);
   } catch {
-    return false;
+    return undefined;
   }
-  if (!text.trimStart().startsWith('{')) return false;
+  if (!text.trimStart().startsWith('{')) return undefined;
   try {
-    return (JSON.parse(text) as { format?: unknown }).format === PLAN_FORMAT;
+    const doc = JSON.parse(text) as Partial<PlanFile>;
+    return doc.format === PLAN_FORMAT ? doc : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -65,11 +66,12 @@ export function writePlanFile(file: string, doc: PlanFile): void {
 }
 
 /**
- * Read a saved plan, refusing (with the file and field) anything that is not one. `-e` given to `apply FILE`
- * replaces the saved ones, which is how a masked secret is supplied again.
+ * `file` as a saved plan (undefined: it is a playbook), refusing (with the file and field) a plan that is not
+ * whole. `-e` given to `apply FILE` replaces the saved ones, which is how a masked secret is supplied again.
  */
-export function readPlanFile(file: string, extraVars?: string[]): PlanFile {
-  const doc = JSON.parse(readInputText(file)) as Partial<PlanFile>;
+export function readPlanFile(file: string, extraVars?: string[]): PlanFile | undefined {
+  const doc = parsePlanText(file);
+  if (!doc) return undefined;
   const problems: { field: string; message: string }[] = [];
   if (typeof doc.playbook !== 'string') problems.push({ field: 'playbook', message: 'must be the playbook path' });
   if (!doc.flags || typeof doc.flags !== 'object') problems.push({ field: 'flags', message: 'must be the options the plan was made with' });

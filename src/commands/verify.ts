@@ -44,7 +44,7 @@ export async function verifyCluster(
     const v = await stage.judge(states, errors, (host, probe) => {
       const conn = conns.get(host);
       if (!conn) return Promise.reject(new Error(`${host}: not connected`));
-      return runProbe(conn, probe, stage.read(host).as);
+      return runProbe(conn, probe, stage.readAs(host));
     });
     return { drift: v.drift, report: opts.redactor.deep(v.report), details: opts.redactor.deep(v.details as VerifyDetails) };
   } finally {

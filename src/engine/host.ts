@@ -9,7 +9,7 @@ import { checkParams, prepareTask, stageLoc, type Invocation } from './invocatio
 import type { HostReads } from './reads.js';
 import type { Redactor } from './redact.js';
 import { applyChange } from './steps.js';
-import { prepareInvocation, readLabel, wantedReads, type HostBasics } from './task-reads.js';
+import { prepareInvocation, readOf, wantedReads, type HostBasics } from './task-reads.js';
 
 /** Everything one host needs to run one play. */
 export interface HostPlayContext extends HostBasics {
@@ -170,8 +170,8 @@ async function runInvocation(hc: HostPlayContext, inv: Invocation, list: Task[],
   }
   const p = prepareInvocation(inv, hc.play, hc);
   // Stage: read. A change emptied the reads: read again, in one batch, for every task still to come.
-  if (!hc.reads.has(p.key)) await hc.reads.fetch(wantedReads(list, index, hc.play, hc, hc.scope(), hc.runtimeVars).map((w) => w.read));
-  if (!hc.reads.has(p.key)) await hc.reads.fetch([{ key: p.key, label: readLabel(task.module, p.params), as: p.as, probe: inv.module.read(p.params, p.ctx) }]);
+  if (!hc.reads.has(p.key)) await hc.reads.fetch(wantedReads(list, index, hc.play, hc, hc.scope(), hc.runtimeVars));
+  if (!hc.reads.has(p.key)) await hc.reads.fetch([readOf(p)]);
   // Stage: plan.
   let changes: Plan = inv.module.plan(p.params, hc.reads.get(p.key), p.ctx);
   // Stage: apply. Check mode is this one condition.

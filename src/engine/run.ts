@@ -116,7 +116,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
       if (!p.hosts.includes(host)) continue;
       const basics = { host, facts: s.facts, root: rootOf(host), redactor };
       const scope = scopeFor(opts, p.play, host, p.play.gatherFacts ? factVars(s.facts) : {});
-      wanted.push(...wantedReads(p.tasks, 0, p.play, basics, scope, {}).map((w) => w.read));
+      wanted.push(...wantedReads(p.tasks, 0, p.play, basics, scope, {}));
     }
     if (verifyHosts.includes(host)) wanted.push({ key: VERIFY_READ, ...opts.verify!.read(host) });
     try {

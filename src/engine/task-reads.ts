@@ -1,4 +1,5 @@
 import type { HostFacts, ModuleContext, Vars } from '../types.js';
+import { toBool } from '../inventory/index.js';
 import { renderString, type TemplateError } from '../playbook/template.js';
 import type { Play, Task } from '../playbook/types.js';
 import { checkParams, normalizeParams, prepareTask, type Invocation } from './invocation.js';
@@ -23,11 +24,12 @@ export interface Prepared {
   key: string;
 }
 
-const truthy = (v: unknown) => ['true', 'yes', '1'].includes(String(v ?? false).toLowerCase());
-
-/** Task, then role/play; without either, the connection's `ansible_become`. The user: task, play, else root. */
+/**
+ * Task, then role/play; without either, the connection's `ansible_become`, read as the connection reads it
+ * (`toBool`: a host that logs in with sudo reads with sudo). The user: task, play, else root.
+ */
 function identity(task: Task, play: Play, vars: Vars): ReadAs {
-  const become = task.become ?? play.become ?? truthy(vars.ansible_become);
+  const become = task.become ?? play.become ?? toBool(vars.ansible_become) ?? false;
   if (!become) return { become: false };
   const raw = task.becomeUser ?? play.becomeUser;
   return raw === undefined ? { become: true } : { become: true, becomeUser: renderString(raw, vars) };
@@ -58,6 +60,11 @@ export function readLabel(module: string, params: Record<string, unknown>): stri
   return text ? `${module} ${text}${dev}` : module;
 }
 
+/** The read a prepared invocation wants: its module's probe, under its cache key and label. */
+export function readOf(p: Prepared): WantedRead {
+  return { key: p.key, label: readLabel(p.inv.task.module, p.params), as: p.as, probe: p.inv.module!.read(p.params, p.ctx) };
+}
+
 /**
  * The reads of every task of `tasks` from `from` on that can be prepared now. A task that depends on what an
  * earlier one registers cannot be, yet: it is read on its own when its turn comes.
@@ -69,8 +76,8 @@ export function wantedReads(
   h: HostBasics,
   scope: { vars: Vars; broken: Map<string, TemplateError> },
   runtimeVars: Vars,
-): { prepared: Prepared; read: WantedRead }[] {
-  const out: { prepared: Prepared; read: WantedRead }[] = [];
+): WantedRead[] {
+  const out: WantedRead[] = [];
   for (const task of tasks.slice(from)) {
     const prep = prepareTask(task, { ...scope.vars, ...runtimeVars }, scope.broken);
     if (prep.kind !== 'run') continue;
@@ -78,7 +85,7 @@ export function wantedReads(
       if (!inv.module || checkParams(inv).length) continue;
       try {
         const p = prepareInvocation(inv, play, h);
-        out.push({ prepared: p, read: { key: p.key, label: readLabel(task.module, p.params), as: p.as, probe: inv.module.read(p.params, p.ctx) } });
+        out.push(readOf(p));
       } catch {
         // Not preparable yet (a template needing a registered value): read when its turn comes.
       }

@@ -9,6 +9,8 @@ import { pool, type HostSession } from './session.js';
  */
 export interface VerifyStage {
   hosts: string[];
+  /** Who verify reads as on `host` (its re-reads too). */
+  readAs(host: string): ReadAs;
   read(host: string): { probe: Probe<unknown>; as: ReadAs; label: string };
   /** `reread` reads a host again over the run's connection (a VRRP election still settling). */
   judge(states: Map<string, unknown>, errors: Map<string, string>, reread: (host: string, probe: Probe<unknown>) => Promise<unknown>): Promise<{ drift: boolean; report: unknown; details?: unknown }>;
@@ -34,6 +36,6 @@ export async function runVerifyStage(stage: VerifyStage, sessions: Map<string, H
   return stage.judge(states, errors, async (host, probe) => {
     const s = sessions.get(host);
     if (!s) throw new Error(`${host}: not connected`);
-    return runProbe(s.conn, probe, stage.read(host).as);
+    return runProbe(s.conn, probe, stage.readAs(host));
   });
 }

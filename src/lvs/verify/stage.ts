@@ -1,4 +1,5 @@
 import type { Probe, Vars } from '../../types.js';
+import { toBool } from '../../inventory/index.js';
 import type { ReadAs } from '../../engine/reads.js';
 import type { VerifyStage } from '../../engine/verify-stage.js';
 import { combine } from '../../facts/index.js';
@@ -47,8 +48,6 @@ interface HostState {
   realserver?: RealserverState;
 }
 
-const becomes = (vars: Vars) => ['true', 'yes', '1'].includes(String(vars.ansible_become ?? '').toLowerCase());
-
 /** A director's and a realserver's reads as one (a host may be both), in the facts layer's one framing. */
 function pair(director?: Probe<DirectorState>, realserver?: Probe<RealserverState>): Probe<HostState> {
   return combine({ director, realserver }, 'verify') as Probe<HostState>;
@@ -59,12 +58,15 @@ export function verifyStage(model: ClusterModel, hostVars: (host: string) => Var
   const directors = pick(model.directors);
   const realservers = pick(realserverHosts(model));
   const rsExp = (host: string) => hostView(model, host).lvs_realserver as RealserverExpectation;
+  // As the connection itself reads `ansible_become` (the same `toBool`).
+  const readAs = (host: string): ReadAs => ({ become: toBool(hostVars(host).ansible_become) ?? false });
   return {
     hosts: [...new Set([...directors, ...realservers])],
+    readAs,
     read(host): { probe: Probe<unknown>; as: ReadAs; label: string } {
       const d = directors.includes(host) ? directorProbe(directorNetExpectation(model, host)) : undefined;
       const r = realservers.includes(host) ? realserverProbe(rsExp(host)) : undefined;
-      return { probe: pair(d, r) as Probe<unknown>, as: { become: becomes(hostVars(host)) }, label: 'verify' };
+      return { probe: pair(d, r) as Probe<unknown>, as: readAs(host), label: 'verify' };
     },
     async judge(states, errors, reread) {
       const state = (h: string) => states.get(h) as HostState | undefined;
