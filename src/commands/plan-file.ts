@@ -15,12 +15,15 @@ import type { RunFlags } from './inputs.js';
  */
 export const PLAN_FORMAT = 'lvsible-plan/1';
 
+/** The options a plan keeps: what decides which tasks run where, and how hosts are reached. */
+const PLAN_FLAGS = ['inventory', 'cluster', 'limit', 'tags', 'skipTags', 'extraVars', 'forks', 'user', 'privateKey'] as const;
+
 export interface PlanFile {
   format: typeof PLAN_FORMAT;
   created: string;
   /** Absolute, so that the plan applies from any directory. */
   playbook: string;
-  flags: Pick<RunFlags, 'inventory' | 'cluster' | 'limit' | 'tags' | 'skipTags' | 'extraVars' | 'forks' | 'user' | 'privateKey'>;
+  flags: Pick<RunFlags, (typeof PLAN_FLAGS)[number]>;
   plan: RunPlan;
 }
 
@@ -76,6 +79,12 @@ export function readPlanFile(file: string, extraVars?: string[]): PlanFile | und
   if (typeof doc.playbook !== 'string') problems.push({ field: 'playbook', message: 'must be the playbook path' });
   if (!doc.flags || typeof doc.flags !== 'object') problems.push({ field: 'flags', message: 'must be the options the plan was made with' });
   if (!doc.plan || typeof doc.plan !== 'object' || typeof doc.plan.hosts !== 'object') problems.push({ field: 'plan.hosts', message: 'must be the plan of every host' });
+  // A plan file is input like any other: a hand-edited option of the wrong shape is refused here, before it runs.
+  for (const [k, v] of Object.entries(doc.flags ?? {})) {
+    const lists = k === 'inventory' || k === 'extraVars';
+    const ok = lists ? Array.isArray(v) && v.every((x) => typeof x === 'string') : typeof v === 'string';
+    if (!ok || !PLAN_FLAGS.includes(k as (typeof PLAN_FLAGS)[number])) problems.push({ field: `flags.${k}`, message: PLAN_FLAGS.includes(k as (typeof PLAN_FLAGS)[number]) ? `must be ${lists ? 'a list of strings' : 'a string'}` : 'is not an option a plan keeps' });
+  }
   const saved = doc.flags?.extraVars ?? [];
   if (!extraVars?.length && saved.some((e) => e.includes(MASK))) {
     problems.push({ field: 'flags.extraVars', message: 'the plan was made with a secret in -e, which a plan never holds: give the same -e again to apply it' });
