@@ -25,6 +25,8 @@ export const PACKAGES = [
   'procps',
   'netbase',
   'iputils-ping',
+  // The traffic harness's load generator on the client: many requests in one process, paced by --rate.
+  'curl',
 ];
 
 export interface GuestFile {
@@ -77,14 +79,24 @@ WantedBy=multi-user.target
 `;
 
 // One request per connection: read the request line and headers (bounded), answer 200 with the hostname
-// whatever the path, so a test or a health check can tell realservers apart.
+// whatever the path, so a test or a health check can tell realservers apart. `GET /slow/N` is a long-lived
+// download instead: N lines of fixed width, one every 0.1 s, with a Content-Length, so a client knows
+// (curl exit 18) when an established connection was cut during a change.
 const HTTP_ANSWER = `#!/bin/bash
 read -t 5 request || exit 0
 while read -t 5 line; do
   line=$(printf '%s' "$line" | tr -d '\\r')
   [ -z "$line" ] && break
 done
-body="$(hostname)"
+host="$(hostname)"
+path=\${request#* }; path=\${path%% *}
+if [[ $path =~ ^/slow/([0-9]{1,4})$ ]]; then
+  n=\${BASH_REMATCH[1]}
+  printf 'HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\nContent-Length: %d\\r\\nConnection: close\\r\\n\\r\\n' "$(( n * (\${#host} + 7) ))"
+  for ((i = 1; i <= n; i++)); do printf '%s %05d\\n' "$host" "$i"; sleep 0.1; done
+  exit 0
+fi
+body="$host"
 printf 'HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\nContent-Length: %d\\r\\nConnection: close\\r\\n\\r\\n%s\\n' "$((\${#body} + 1))" "$body"
 `;
 
