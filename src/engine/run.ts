@@ -1,8 +1,9 @@
-import type { Connection, Vars } from '../types.js';
+import type { Connection, HostFacts, Probe, Vars } from '../types.js';
 import { UnreachableError } from '../errors.js';
 import type { Playbook } from '../playbook/types.js';
 import { emptyStats, type EventSink, type HostStats, type Recap, type StageTimings } from './events.js';
 import { factsProbe, factVars } from '../facts/host.js';
+import { combine } from '../facts/sections.js';
 import { runHostPlay, type HostOutcome } from './host.js';
 import { comparePlans, PlanRecorder, type PlanDrift, type RunPlan } from './plan.js';
 import { runProbe } from './probe.js';
@@ -35,6 +36,32 @@ export interface RunOptions {
    * only when they agree; otherwise stop before any change and report the drift.
    */
   expect?: RunPlan;
+  /**
+   * State of a host read with its facts (same round trip), turned into variables layered over the inventory's
+   * for that host, in every play whatever its gather_facts. The cluster model's view of a director depends on
+   * the drains recorded on it (src/lvs/drain): state that lives on the hosts, not in the inventory.
+   */
+  hostState?: HostStateHook;
+}
+
+export interface HostStateHook {
+  read(host: string): Probe<unknown> | undefined;
+  vars(host: string, state: unknown): Vars;
+}
+
+/** The inventory as a run sees it: a host's own vars, then what its state read at connect time added. */
+function overlaid(inventory: InventoryView, layers: Map<string, Vars>): InventoryView {
+  const merged = new Map<string, Vars>();
+  return {
+    ...inventory,
+    hostVars(host) {
+      const layer = layers.get(host);
+      if (!layer) return inventory.hostVars(host);
+      let v = merged.get(host);
+      if (!v) merged.set(host, (v = { ...inventory.hostVars(host), ...layer }));
+      return v;
+    },
+  };
 }
 
 export interface RunResult {
@@ -60,7 +87,9 @@ export interface RunResult {
  * concurrently up to `forks`, tasks in order on each host); verify on the same connections. A host re-reads only
  * after a change was applied on it, since the change may have touched what it read.
  */
-export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
+export async function runPlaybook(given: RunOptions): Promise<RunResult> {
+  const stateVars = new Map<string, Vars>();
+  const opts: RunOptions = { ...given, inventory: overlaid(given.inventory, stateVars) };
   const redactor = opts.redactor ?? new Redactor();
   const recorder = new PlanRecorder();
   let quiet = false;
@@ -99,7 +128,13 @@ export async function runPlaybook(opts: RunOptions): Promise<RunResult> {
       const trips = { n: 0 };
       connections.set(host, (connections.get(host) ?? 0) + 1);
       const conn = counted(await opts.connect(host, opts.inventory.hostVars(host)), trips);
-      const facts = await runProbe(conn, factsProbe);
+      const extra = opts.hostState?.read(host);
+      let facts: HostFacts;
+      if (extra) {
+        const both = await runProbe(conn, combine({ facts: factsProbe, state: extra }, 'host facts'));
+        facts = both.facts;
+        stateVars.set(host, opts.hostState!.vars(host, both.state));
+      } else facts = await runProbe(conn, factsProbe);
       sessions.set(host, { conn, facts, reads: new HostReads(conn, redactor), trips });
     } catch (e) {
       // Reached but unreadable (no /bin/sh, a broken sudo) fails the host loudly; unreachable is its own status.
