@@ -56,7 +56,7 @@ describe.each(examples)('examples/%s', (name) => {
     for (const h of model.directors) {
       const v = opened.view.hostVars(h) as { lvs_director: Record<string, unknown> };
       expect(Object.keys(v.lvs_director).sort()).toEqual(
-        ['ipvs_services', 'ipvs_timeouts', 'keepalived', 'keepalived_conf', 'manager', 'modules', 'needs_ip_forward', 'packages', 'vips'],
+        ['ipvs_services', 'ipvs_timeouts', 'keepalived', 'keepalived_conf', 'manager', 'modules', 'needs_ip_forward', 'packages', 'sysctls', 'sysctls_unmanaged', 'vips'],
       );
     }
   });

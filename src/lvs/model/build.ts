@@ -7,6 +7,7 @@ import type { Lans } from './lans.js';
 import { canonicalIp, formatIp, netmaskPrefix, parseCidr as looseCidr, parseIp as looseIp, type Family } from './net.js';
 import { cidr as cidrGrammar, ipAddress } from '../../grammar/ip.js';
 import type { RawCluster, RawRealServer, RawVirtualService, RawVrrp } from './raw.js';
+import { buildIpvsSysctls, checkIpvsSysctls, type RawIpvsSysctls } from './director-sysctls.js';
 import type {
   ClusterModel, HealthCheck, RealServer, SchedFlag, Scheduler, VirtualService, VrrpAddress, VrrpInstance,
 } from './types.js';
@@ -47,6 +48,10 @@ export function buildModel(raw: RawCluster, file: string, lans: Lans, known: Set
     sync_daemon: lvs.sync_daemon,
     timeouts: lvs.timeouts ? { tcp: 0, tcpfin: 0, udp: 0, ...lvs.timeouts } : undefined,
     manage_ip_forward: lvs.manage_ip_forward ?? true,
+    ipvs_sysctls: buildIpvsSysctls((lvs as { ipvs_sysctls?: RawIpvsSysctls }).ipvs_sysctls, {
+      sync: lvs.sync_daemon !== undefined,
+      direct: lvs.virtual_services.some((v) => (v.realservers ?? []).some((rs) => rs.method !== 'nat')),
+    }),
     warnings: [],
   };
   (lvs.static_vips ?? []).forEach((s, i) => {
@@ -60,6 +65,7 @@ export function buildModel(raw: RawCluster, file: string, lans: Lans, known: Set
   });
   model.virtual_services = lvs.virtual_services.map((vs, i) => buildService(vs, ['lvs', 'virtual_services', i], model, lans, known, r));
   deriveStaticVips(model, lans, r);
+  checkIpvsSysctls(model, r);
   for (const h of known) {
     if (!lans.knows(h)) continue;
     const devs: Record<string, string[]> = {};

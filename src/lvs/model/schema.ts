@@ -1,3 +1,5 @@
+import { ipvsSysctlsSchema } from './director-sysctls.js';
+
 /**
  * JSON Schema of cluster.yml. Every property carries a `description`: the schema is also the operator's
  * reference (published for editors), so the words matter as much as the types.
@@ -217,6 +219,7 @@ export const clusterSchema = {
             id: { type: 'integer', minimum: 0, maximum: 255, description: 'Sync id (default: the instance VRID).' },
           },
         },
+        ipvs_sysctls: ipvsSysctlsSchema,
         timeouts: {
           type: 'object',
           additionalProperties: false,

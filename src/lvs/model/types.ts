@@ -118,6 +118,21 @@ export interface ClusterModel {
   timeouts?: { tcp: number; tcpfin: number; udp: number };
   /** lvsible sets ip_forward=1 on the directors when NAT is used (on by default). */
   manage_ip_forward: boolean;
+  /** net.ipv4.vs.* on the directors, defaults applied (src/lvs/model/director-sysctls.ts). */
+  ipvs_sysctls: IpvsSysctls;
   /** Problems worth reading that do not stop a run. */
   warnings: ConfigIssue[];
 }
+
+/** The net.ipv4.vs keys `lvs.ipvs_sysctls` manages. */
+export type IpvsSysctlKey =
+  | 'expire_nodest_conn' | 'expire_quiescent_template' | 'sloppy_tcp' | 'schedule_icmp' | 'conn_reuse_mode'
+  | 'sync_threshold' | 'sync_refresh_period' | 'sync_retries' | 'sync_persist_mode' | 'sync_ports';
+
+/** A value as the kernel prints it (`3 50` for a vector), `auto` (conn_reuse_mode, per kernel), or null: not managed. */
+export type IpvsSysctlValue = number | string | null;
+
+export type IpvsSysctls = Record<IpvsSysctlKey, IpvsSysctlValue> & {
+  /** The keys cluster.yml sets itself (the others hold their defaults). */
+  explicit: IpvsSysctlKey[];
+};

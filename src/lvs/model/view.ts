@@ -4,6 +4,7 @@
  */
 import { renderKeepalivedConf, usesKeepalived } from '../keepalived/render.js';
 import { carriers } from './build.js';
+import { directorSysctls } from './director-sysctls.js';
 import { natGateway } from './checks.js';
 import { Lans } from './lans.js';
 import { desiredTable } from './table.js';
@@ -45,7 +46,7 @@ export function hostView(model: ClusterModel, host: string): Record<string, unkn
 function emptyDirector() {
   return {
     ipvs_services: [], ipvs_timeouts: null, keepalived: false, keepalived_conf: '', needs_ip_forward: false,
-    vips: [], modules: [], packages: [], manager: 'none',
+    vips: [], modules: [], packages: [], manager: 'none', sysctls: [], sysctls_unmanaged: [],
   };
 }
 
@@ -65,6 +66,7 @@ export function directorView(model: ClusterModel, host: string) {
     vips: model.static_vips.filter((v) => v.host === host).map((v): AddressSpec => ({ address: `${v.address}/${v.prefix}`, dev: v.dev })),
     modules: ['ip_vs', ...scheds.map((s) => `ip_vs_${s}`)],
     packages: keepalived ? ['ipvsadm', 'keepalived'] : ['ipvsadm'],
+    ...directorSysctls(model), // net.ipv4.vs.* (lvs.ipvs_sysctls): sysctls [{name, value, before_kernel, label}], sysctls_unmanaged
   };
 }
 
