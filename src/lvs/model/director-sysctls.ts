@@ -27,7 +27,7 @@ export interface DirectorSysctl {
 /** conn_reuse_mode 0 only below this kernel (kubernetes#93297, PR #102122: the 1 s SYN delay is fixed in 5.9). */
 export const CONN_REUSE_FIXED_KERNEL = '5.9';
 
-const bool = (description: string) => ({ type: ['integer', 'null'], enum: [0, 1, null], description });
+const bool = (description: string) => ({ enum: [0, 1, null], description });
 const INT_MAX = 2147483647;
 
 /** Keys that only mean something where the sync daemon runs. */
@@ -61,11 +61,7 @@ export const ipvsSysctlsSchema = {
       description:
         `Default auto: 0 on kernels before ${CONN_REUSE_FIXED_KERNEL} (a client reusing a source port waits 1 s for a SYN retransmit otherwise), the kernel default 1 from ${CONN_REUSE_FIXED_KERNEL} on, as kube-proxy does (kubernetes#93297, PR #102122). ` +
         'The kernel version is read on each director at run time. 0..3 sets it everywhere (a bitmap: 1 reschedules a reused port when safe, 2 also in FIN_WAIT).',
-      anyOf: [
-        { const: 'auto', description: `0 below kernel ${CONN_REUSE_FIXED_KERNEL}, 1 from it on.` },
-        { type: 'integer', minimum: 0, maximum: 3, description: 'The value on every director.' },
-        { type: 'null', description: 'Left alone.' },
-      ],
+      enum: ['auto', 0, 1, 2, 3, null],
     },
     sync_threshold: {
       type: ['array', 'null'],
@@ -91,7 +87,6 @@ export const ipvsSysctlsSchema = {
       'With sync_daemon (default 0): 1 syncs only the persistence templates of persistent services (less sync traffic; needs sloppy_tcp on the BACKUP).',
     ),
     sync_ports: {
-      type: ['integer', 'null'],
       enum: [1, 2, 4, 8, 16, 32, 64, null],
       description:
         'With sync_daemon (default 1): sync threads, one UDP port each from 8848; a power of 2, the same on every director, read when the sync daemon starts (a keepalived restart, not a reload).',

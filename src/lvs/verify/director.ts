@@ -2,6 +2,7 @@ import type { Probe } from '../../types.js';
 import { combine, ipvsLiveFact, type LiveIpvs } from '../../facts/index.js';
 import { directorView, type ClusterModel } from '../model/index.js';
 import { realserverProbe, type Finding, type RealserverExpectation, type RealserverState } from './realserver.js';
+import type { DirectorSysctlState } from './director-sysctls.js';
 
 /**
  * A director is more than its IPVS table: the VIP must be on one of its devices or no packet for it arrives,
@@ -25,11 +26,13 @@ export function directorNetExpectation(model: ClusterModel, host: string): Reals
 export interface DirectorState {
   live: LiveIpvs;
   net: RealserverState;
+  /** net.ipv4.vs.* (lvs.ipvs_sysctls, ./director-sysctls.ts), when asked for. */
+  sysctls?: DirectorSysctlState;
 }
 
 /** The IPVS table and the addresses/sysctls in one read: still one round trip per director. */
-export function directorProbe(exp: RealserverExpectation): Probe<DirectorState> {
-  return combine({ live: ipvsLiveFact(), net: realserverProbe(exp) }, 'director');
+export function directorProbe(exp: RealserverExpectation, sysctls?: Probe<DirectorSysctlState>): Probe<DirectorState> {
+  return combine({ live: ipvsLiveFact(), net: realserverProbe(exp), sysctls }, 'director') as Probe<DirectorState>;
 }
 
 /** Just the addresses: what a re-read during a VRRP election needs. */

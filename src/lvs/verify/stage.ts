@@ -8,6 +8,7 @@ import type { IpvsTable } from '../ipvs/types.js';
 import { desiredTable, hostView, realserverHosts, type ClusterModel } from '../model/index.js';
 import { addressProbe, compareVrrpPlacement, directorNetExpectation, directorProbe, vrrpSettleSeconds, type DirectorState, type VrrpFinding } from './director.js';
 import { compareRealserver, realserverProbe, type Finding, type RealserverExpectation, type RealserverState } from './realserver.js';
+import { directorSysctlFindings, directorSysctlsRead } from './director-sysctls.js';
 
 /**
  * Verify as a stage of a run: what it reads on each host (one probe, batched by the engine with the run's first
@@ -64,7 +65,7 @@ export function verifyStage(model: ClusterModel, hostVars: (host: string) => Var
     hosts: [...new Set([...directors, ...realservers])],
     readAs,
     read(host): { probe: Probe<unknown>; as: ReadAs; label: string } {
-      const d = directors.includes(host) ? directorProbe(directorNetExpectation(model, host)) : undefined;
+      const d = directors.includes(host) ? directorProbe(directorNetExpectation(model, host), directorSysctlsRead(model)) : undefined;
       const r = realservers.includes(host) ? realserverProbe(rsExp(host)) : undefined;
       return { probe: pair(d, r) as Probe<unknown>, as: readAs(host), label: 'verify' };
     },
@@ -81,6 +82,7 @@ export function verifyStage(model: ClusterModel, hostVars: (host: string) => Var
         if (!live.available) return { host, desired, drift: [], findings, error: live.error };
         return { host, desired, actual: live.table, ...(live.loaded === false ? { unloaded: true as const } : {}), drift: compareTables(desired, live.table), findings };
       });
+      for (const d of dReports) d.findings.push(...directorSysctlFindings(model, d.host, state(d.host)?.director?.sysctls));
       // A VIP held by none or by two is what an election looks like while it runs (right after keepalived
       // starts or reloads, a MASTER spends 3 adverts in BACKUP): read the addresses again before calling it drift.
       let vrrp = compareVrrpPlacement(model, nets);
