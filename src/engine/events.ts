@@ -35,7 +35,8 @@ export interface TaskEvent {
 }
 
 export type EngineEvent =
-  | { type: 'play'; name: string; hosts: string[]; check: boolean }
+  /** A play starts; with `serial`, once per batch (`batch` says which), as Ansible prints PLAY once per batch. */
+  | { type: 'play'; name: string; hosts: string[]; check: boolean; batch?: { number: number; of: number } }
   | { type: 'host_start'; host: string }
   | { type: 'task_start'; host: string; task: string; index: number; total: number }
   | TaskEvent

@@ -1,6 +1,8 @@
 import type { Connection, HostFacts, Probe, Vars } from '../types.js';
 import { UnreachableError } from '../errors.js';
-import type { Playbook } from '../playbook/types.js';
+import type { Play, Playbook, Task } from '../playbook/types.js';
+import { playSerial, splitBatches, type PlaySerial } from '../playbook/serial.js';
+import { BatchStopped, BatchWatch, type BatchHooks, type BatchHostResult, type BatchInfo, type BatchVerdict, type RunStop } from './batches.js';
 import { emptyStats, type EventSink, type HostStats, type Recap, type StageTimings } from './events.js';
 import { factsProbe, factVars } from '../facts/host.js';
 import { combine } from '../facts/sections.js';
@@ -42,6 +44,11 @@ export interface RunOptions {
    * the drains recorded on it (src/lvs/drain): state that lives on the hosts, not in the inventory.
    */
   hostState?: HostStateHook;
+  /**
+   * Called around each batch of a play with `serial` (not in check mode): the rolling-deploy seam, e.g. take a
+   * batch's realservers out of their services before and back after (src/engine/batches.ts, docs/serial.md).
+   */
+  batch?: BatchHooks;
 }
 
 export interface HostStateHook {
@@ -75,6 +82,8 @@ export interface RunResult {
   unreachable: string[];
   /** The run's plan as one value (in check mode: what would change). */
   plan: RunPlan;
+  /** The plays stopped early (a batch's failures, `any_errors_fatal`, `max_fail_percentage`, a batch hook): where and why. */
+  stopped?: RunStop;
   /** `expect` given and the hosts no longer match it: nothing was changed. */
   planDrift?: PlanDrift[];
   verify?: { drift: boolean; report: unknown };
@@ -115,7 +124,14 @@ export async function runPlaybook(given: RunOptions): Promise<RunResult> {
     }
   };
 
-  const plays = opts.playbook.plays.map((play) => ({ play, hosts: playHosts(play, opts, new Set()), tasks: selectTasks(play.tasks, opts.tags, opts.skipTags) }));
+  // `serial` and `max_fail_percentage` templates are rendered here, before any connection: a bad one is a ConfigError.
+  const plays = opts.playbook.plays.map((play) => ({
+    play,
+    hosts: playHosts(play, opts, new Set()),
+    tasks: selectTasks(play.tasks, opts.tags, opts.skipTags),
+    serial: playSerial(play, opts.extraVars),
+  }));
+  let stopped: RunStop | undefined;
   const verifyHosts = opts.verify && !opts.check ? opts.verify.hosts : [];
   const everyHost = [...new Set([...plays.flatMap((p) => p.hosts), ...verifyHosts])];
   const rootOf = (host: string) => opts.root ?? String(opts.inventory.hostVars(host).lvsible_root ?? '');
@@ -165,52 +181,142 @@ export async function runPlaybook(given: RunOptions): Promise<RunResult> {
     }
   }
 
+  /**
+   * The plays in order. A play runs batch by batch (`serial`; without it, one batch of every host): each batch
+   * runs the whole play, handlers included, before the next starts (src/engine/batches.ts has the rules that stop
+   * a play, and with it the run). Reads are not affected: every host's were made before the first play.
+   */
   async function playsPass(check: boolean): Promise<void> {
     const out = new Set<string>();
     const runtime = new Map<string, Vars>();
-    for (const { play, hosts: all, tasks } of plays) {
-      const hosts = all.filter((h) => !out.has(h));
-      emit({ type: 'play', name: play.name, hosts, check });
-      await pool(hosts, forks, async (host) => {
-        stats(host);
-        emit({ type: 'host_start', host });
-        const s = sessions.get(host);
-        const gone = lost.get(host);
-        if (!s || gone) {
-          out.add(host);
-          reportLost(host, gone ?? { unreachable: true, message: 'not connected' }, play.name, check);
+    stopped = undefined;
+    for (const [pi, { play, hosts: all, tasks, serial }] of plays.entries()) {
+      const batches = serial.serial ? splitBatches(all, serial.serial) : [all];
+      if (!batches.length) emit({ type: 'play', name: play.name, hosts: [], check });
+      for (const [bi, cut] of batches.entries()) {
+        const hosts = cut.filter((h) => !out.has(h));
+        const batch = serial.serial ? { number: bi + 1, of: batches.length } : undefined;
+        if (batch && !hosts.length) continue;
+        const reason = await runBatch({ play, tasks, serial, hosts, size: cut.length, batch, check, out, runtime });
+        if (reason) {
+          const rest = [...batches.slice(bi + 1).flat(), ...plays.slice(pi + 1).flatMap((p) => p.hosts)];
+          const untouched = [...new Set(rest)].filter((h) => !out.has(h));
+          stopped = { play: play.name, ...(batch ? { batch } : {}), reason, untouched };
+          const where = `play "${play.name}"${batch ? ` batch ${batch.number}/${batch.of}` : ''}`;
+          emit({ type: 'warning', message: `${where}: ${reason}: the run stops here${untouched.length ? `; not run: ${untouched.join(', ')}` : ''}` });
           return;
         }
-        const hostRuntime = runtime.get(host) ?? {};
-        runtime.set(host, hostRuntime);
-        const outcome = await safely(host, () => runHostPlay({
-          host,
-          play,
-          tasks,
-          conn: s.conn,
-          facts: s.facts,
-          reads: s.reads,
-          check,
-          emit,
-          redactor,
-          stats: stats(host),
-          // `gather_facts: false`: the play sees no facts, as in Ansible (modules still get what they need).
-          scope: () => scopeFor({ ...opts, check }, play, host, play.gatherFacts ? factVars(s.facts) : {}),
-          runtimeVars: hostRuntime,
-          // `lvsible_root`: an alternate root for every path (like dpkg --root), e.g. to provision an image tree.
-          root: rootOf(host),
-          commandTimeoutMs: opts.commandTimeoutMs,
-        }), { emit, play: play.name, check, stats: stats(host) });
-        if (outcome !== 'ok') out.add(host);
-        if (outcome === 'failed') failed.add(host);
-        if (outcome === 'unreachable') unreachable.add(host);
-        emit({ type: 'host_done', host });
-      });
+      }
     }
   }
 
+  /** One batch of a play: its hooks, its hosts concurrently (up to `forks`), the rules. The reason to stop, if any. */
+  async function runBatch(b: {
+    play: Play;
+    tasks: Task[];
+    serial: PlaySerial;
+    hosts: string[];
+    size: number;
+    batch?: BatchInfo;
+    check: boolean;
+    out: Set<string>;
+    runtime: Map<string, Vars>;
+  }): Promise<string | undefined> {
+    const { play, hosts, batch, check } = b;
+    emit({ type: 'play', name: play.name, hosts, check, ...(batch ? { batch } : {}) });
+    const hooks = batch && !check ? opts.batch : undefined;
+    const label = batch ? `batch ${batch.number}/${batch.of} (${hosts.join(', ')})` : '';
+    if (hooks?.before) {
+      const v = await verdict(() => hooks.before!(play, hosts, batch!));
+      if (!v.ok) return hookFailed(b, hosts, 'before', `rolling deploy stopped before ${label}: ${v.message ?? 'the before-batch hook refused'}`);
+    }
+    const watch = new BatchWatch(hosts, b.size, b.serial);
+    const results: Record<string, BatchHostResult> = {};
+    await pool(hosts, forks, async (host) => {
+      // A host not started yet when the batch must stop is left untouched.
+      if (watch.stop) {
+        results[host] = 'stopped';
+        b.out.add(host);
+        return;
+      }
+      // This host's events: the batch's rules see them, and once they say stop, the host stops at its next task.
+      const hostEmit: EventSink = (e) => {
+        if (watch.stop && e.type === 'task_start') throw new BatchStopped();
+        emit(e);
+        watch.seen(e);
+      };
+      stats(host);
+      emit({ type: 'host_start', host });
+      const s = sessions.get(host);
+      const gone = lost.get(host);
+      if (!s || gone) {
+        b.out.add(host);
+        results[host] = gone?.unreachable === false ? 'failed' : 'unreachable';
+        reportLost(host, gone ?? { unreachable: true, message: 'not connected' }, play.name, check, hostEmit);
+        // Reported in an earlier play already: it still counts as down in this batch.
+        if (results[host] === 'failed') watch.failed.add(host);
+        else watch.unreachable.add(host);
+        return;
+      }
+      const hostRuntime = b.runtime.get(host) ?? {};
+      b.runtime.set(host, hostRuntime);
+      const outcome = await safely(host, async () => {
+        try {
+          return await runHostPlay({
+            host,
+            play,
+            tasks: b.tasks,
+            conn: s.conn,
+            facts: s.facts,
+            reads: s.reads,
+            check,
+            emit: hostEmit,
+            redactor,
+            stats: stats(host),
+            // `gather_facts: false`: the play sees no facts, as in Ansible (modules still get what they need).
+            scope: () => scopeFor({ ...opts, check }, play, host, play.gatherFacts ? factVars(s.facts) : {}),
+            runtimeVars: hostRuntime,
+            // `lvsible_root`: an alternate root for every path (like dpkg --root), e.g. to provision an image tree.
+            root: rootOf(host),
+            commandTimeoutMs: opts.commandTimeoutMs,
+          });
+        } catch (e) {
+          if (e instanceof BatchStopped) return 'stopped';
+          throw e;
+        }
+      }, { emit: hostEmit, play: play.name, check, stats: stats(host) });
+      results[host] = outcome;
+      if (outcome !== 'ok') b.out.add(host);
+      if (outcome === 'failed') failed.add(host);
+      if (outcome === 'unreachable') unreachable.add(host);
+      emit({ type: 'host_done', host });
+    });
+    if (hooks?.after) {
+      const v = await verdict(() => hooks.after!(play, hosts, results, batch!));
+      if (!v.ok) {
+        const fine = hosts.filter((h) => results[h] === 'ok');
+        return hookFailed(b, fine, 'after', `rolling deploy stopped after ${label}: ${v.message ?? 'the after-batch hook refused'}`);
+      }
+    }
+    return watch.settle();
+  }
+
+  /**
+   * A batch hook said no: the batch's hosts are failed at that step, as a failed drain or re-enable task would
+   * fail them in an Ansible rolling deploy, so the recap, the exit code and `failed` say so.
+   */
+  function hookFailed(b: { play: Play; batch?: BatchInfo; check: boolean; out: Set<string> }, hosts: string[], step: 'before' | 'after', message: string): string {
+    for (const host of hosts) {
+      stats(host).failed++;
+      failed.add(host);
+      b.out.add(host);
+      emit({ type: 'task', play: b.play.name, host, task: `${step} batch ${b.batch!.number}/${b.batch!.of}`, module: 'serial', status: 'failed', check: b.check, handler: false, changes: [], message });
+    }
+    return message;
+  }
+
   const reported = new Set<string>();
-  function reportLost(host: string, why: { unreachable: boolean; message: string }, play: string, check: boolean): void {
+  function reportLost(host: string, why: { unreachable: boolean; message: string }, play: string, check: boolean, emit: EventSink): void {
     if (reported.has(host)) return;
     reported.add(host);
     if (why.unreachable) {
@@ -269,9 +375,19 @@ export async function runPlaybook(given: RunOptions): Promise<RunResult> {
     unreachable: [...unreachable],
     plan: recorder.plan,
     ...(planDrift ? { planDrift } : {}),
+    ...(stopped ? { stopped } : {}),
     ...(verified ? { verify: { drift: verified.drift, report: verified.report } } : {}),
     timings,
   };
+}
+
+/** A hook that throws says no, with its error. */
+async function verdict(call: () => Promise<BatchVerdict>): Promise<BatchVerdict> {
+  try {
+    return await call();
+  } catch (e) {
+    return { ok: false, message: e instanceof Error ? e.message : String(e) };
+  }
 }
 
 /** What the plays read, as a plan records it: verify's read is not part of a plan (check mode never verifies). */
@@ -285,11 +401,11 @@ function plannedReads(s: HostSession) {
  * Whatever goes wrong on one host after the run started is that host's failure, reported as such: the other
  * hosts go on, the recap is printed, and the run never claims that nothing was contacted.
  */
-async function safely(
+async function safely<T extends HostOutcome | 'stopped'>(
   host: string,
-  work: () => Promise<HostOutcome>,
+  work: () => Promise<T>,
   on: { emit: EventSink; play: string; check: boolean; stats: HostStats },
-): Promise<HostOutcome> {
+): Promise<T | 'failed'> {
   try {
     return await work();
   } catch (e) {

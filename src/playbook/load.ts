@@ -8,6 +8,7 @@ import { hasTemplate } from './template.js';
 import { validate } from '../config/validate.js';
 import { playbookSchema, taskFileSchema } from './schema.js';
 import { closest, parseTask } from './task.js';
+import { serialEntryProblem, serialList } from './serial.js';
 import type { Inherited, Play, Playbook, Task } from './types.js';
 
 /** Roles shipped with lvsible (director, realserver): the last place a role is looked for. */
@@ -132,7 +133,32 @@ function loadPlay(
     handlers,
     loc: { file: doc.file, line, col },
     hostsLoc: locationAt(doc, [...path, 'hosts']),
+    ...serialKeys(raw, doc, path, issues),
   };
+}
+
+/**
+ * `serial`, `max_fail_percentage` and `any_errors_fatal`. The schema took their shape; what needs no template is
+ * checked here as Ansible would read it, so a bad value is refused at its line before any connection. A template
+ * is rendered (and checked the same way) when the run starts, still before connecting (src/engine/serial.ts).
+ */
+function serialKeys(raw: Record<string, unknown>, doc: SourceDoc, path: PathSegment[], issues: ConfigIssue[]): Partial<Play> {
+  const out: Partial<Play> = {};
+  if (raw.serial !== undefined && raw.serial !== null) {
+    out.serial = raw.serial;
+    out.serialLoc = locationAt(doc, [...path, 'serial']);
+    serialList(raw.serial).forEach((v, j) => {
+      if (typeof v === 'string' && hasTemplate(v)) return;
+      const problem = serialEntryProblem(v);
+      if (problem) issues.push(issueAt(doc, Array.isArray(raw.serial) ? [...path, 'serial', j] : [...path, 'serial'], problem));
+    });
+  }
+  if (raw.max_fail_percentage !== undefined) {
+    out.maxFailPercentage = raw.max_fail_percentage;
+    out.maxFailLoc = locationAt(doc, [...path, 'max_fail_percentage']);
+  }
+  if (raw.any_errors_fatal === true) out.anyErrorsFatal = true;
+  return out;
 }
 
 /**

@@ -46,6 +46,14 @@ export const taskSchema = {
 
 const taskList = { type: 'array', items: taskSchema };
 
+/** A `serial` entry Ansible takes: an integer, or text Python's int() reads, optionally ending in `%`; or a template. */
+const serialEntry = {
+  oneOf: [
+    { type: 'integer' },
+    { type: 'string', pattern: '^(?:\\s*[+-]?[0-9]+(?:_[0-9]+)*\\s*%?|.*\\{[{%].*)$' },
+  ],
+};
+
 export const playSchema = {
   type: 'object',
   required: ['hosts'],
@@ -78,6 +86,16 @@ export const playSchema = {
     gather_facts: { type: 'boolean', description: 'false: the play sees no `ansible_*` facts (lvsible still reads what its modules need).' },
     no_log: { type: 'boolean', description: 'Never print the parameters, diffs or output of any task in this play (a task may say `no_log: false`).' },
     tags: stringList,
+    serial: {
+      description:
+        'Run the play on batches of hosts, one batch after the other (rolling): a number of hosts, a percentage of the play\'s hosts ("30%", rounded down, at least 1), or a list of them (the last one repeats). 0 or an empty list: every host at once.',
+      oneOf: [serialEntry, { type: 'array', items: serialEntry }],
+    },
+    max_fail_percentage: {
+      description: 'Stop the play, and the run, when more than this percentage of a batch\'s hosts failed (0: any failure).',
+      oneOf: [{ type: 'number', minimum: 0, maximum: 100 }, { type: 'string', pattern: '^(?:\\s*[0-9]+(?:\\.[0-9]*)?\\s*%?\\s*|.*\\{[{%].*)$' }],
+    },
+    any_errors_fatal: { type: 'boolean', description: 'A failure on any host stops the play, and the run, on every host.' },
   },
 };
 

@@ -53,6 +53,17 @@ export interface Play {
   loc: SourceLocation;
   /** Where `hosts:` is written: a bad pattern is reported there. */
   hostsLoc: SourceLocation;
+  /**
+   * `serial` as written (an integer, `"30%"`, a list of them, or a template giving one): the play runs batch by
+   * batch (src/engine/serial.ts, docs/serial.md). Absent: every host at once.
+   */
+  serial?: unknown;
+  serialLoc?: SourceLocation;
+  /** `max_fail_percentage` as written (a number, `"30%"`, or a template): per batch, strictly above stops the run. */
+  maxFailPercentage?: unknown;
+  maxFailLoc?: SourceLocation;
+  /** `any_errors_fatal: true`: a failure on one host stops the play, and the run, on every host. */
+  anyErrorsFatal?: boolean;
 }
 
 export interface Playbook {

@@ -4,6 +4,8 @@ import { safeEvents } from './censor.js';
 interface PlayDoc {
   name: string;
   hosts: string[];
+  /** With `serial`: one record per batch, as Ansible's json callback has one play per batch. */
+  batch?: { number: number; of: number };
   tasks: Omit<TaskEvent, 'type' | 'play'>[];
   unreachable: { host: string; message: string }[];
 }
@@ -22,7 +24,7 @@ export class JsonReporter {
 
   onEvent = safeEvents((e: EngineEvent): void => {
     const cur = this.plays[this.plays.length - 1];
-    if (e.type === 'play') this.plays.push({ name: e.name, hosts: e.hosts, tasks: [], unreachable: [] });
+    if (e.type === 'play') this.plays.push({ name: e.name, hosts: e.hosts, ...(e.batch ? { batch: e.batch } : {}), tasks: [], unreachable: [] });
     else if (e.type === 'task' && cur) {
       const { type: _t, play: _p, ...rest } = e;
       cur.tasks.push(rest);

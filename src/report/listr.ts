@@ -33,7 +33,7 @@ export class ListrReporter {
   onEvent = safeEvents((e: EngineEvent): void => {
     switch (e.type) {
       case 'play':
-        this.startPlay(e.name, e.hosts, e.check);
+        this.startPlay(e.batch ? `${e.name}] [batch ${e.batch.number}/${e.batch.of}` : e.name, e.hosts, e.check);
         return;
       case 'task_start':
         this.title(e.host, `${e.host}  ${this.plain.p.dim(`[${e.index + 1}/${e.total}]`)} ${e.task}`);

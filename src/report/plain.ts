@@ -32,7 +32,13 @@ export class PlainReporter {
     const p = this.p;
     switch (e.type) {
       case 'play':
-        return ['', p.bold(`${e.check ? 'PLAN' : 'PLAY'} [${e.name}] `.padEnd(72, '*')), ...(e.hosts.length ? [] : [p.dim('  no hosts matched')])];
+        // With `serial`, Ansible prints the PLAY header again for each batch; the line under it says which one.
+        return [
+          '',
+          p.bold(`${e.check ? 'PLAN' : 'PLAY'} [${e.name}] `.padEnd(72, '*')),
+          ...(e.batch ? [p.cyan(`batch ${e.batch.number}/${e.batch.of}: ${e.hosts.join(', ')}`)] : []),
+          ...(e.hosts.length ? [] : [p.dim('  no hosts matched')]),
+        ];
       case 'task':
         return this.taskLines(e);
       case 'unreachable':
