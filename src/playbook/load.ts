@@ -8,7 +8,7 @@ import { hasTemplate } from './template.js';
 import { validate } from '../config/validate.js';
 import { playbookSchema, taskFileSchema } from './schema.js';
 import { closest, parseTask } from './task.js';
-import { serialEntryProblem, serialList } from './serial.js';
+import { maxFailProblem, serialEntryProblem, serialList } from './serial.js';
 import type { Inherited, Play, Playbook, Task } from './types.js';
 
 /** Roles shipped with lvsible (director, realserver): the last place a role is looked for. */
@@ -154,8 +154,11 @@ function serialKeys(raw: Record<string, unknown>, doc: SourceDoc, path: PathSegm
     });
   }
   if (raw.max_fail_percentage !== undefined) {
-    out.maxFailPercentage = raw.max_fail_percentage;
+    const v = raw.max_fail_percentage;
+    out.maxFailPercentage = v;
     out.maxFailLoc = locationAt(doc, [...path, 'max_fail_percentage']);
+    const problem = typeof v === 'string' && hasTemplate(v) ? undefined : maxFailProblem(v);
+    if (problem) issues.push(issueAt(doc, [...path, 'max_fail_percentage'], problem));
   }
   if (raw.any_errors_fatal === true) out.anyErrorsFatal = true;
   return out;

@@ -46,13 +46,8 @@ export const taskSchema = {
 
 const taskList = { type: 'array', items: taskSchema };
 
-/** A `serial` entry Ansible takes: an integer, or text Python's int() reads, optionally ending in `%`; or a template. */
-const serialEntry = {
-  oneOf: [
-    { type: 'integer' },
-    { type: 'string', pattern: '^(?:\\s*[+-]?[0-9]+(?:_[0-9]+)*\\s*%?|.*\\{[{%].*)$' },
-  ],
-};
+/** A `serial` entry: an integer, or text Python's int() reads, optionally ending in `%` (checked in load.ts, worded). */
+const serialEntry = { type: ['integer', 'string'] };
 
 export const playSchema = {
   type: 'object',
@@ -89,11 +84,14 @@ export const playSchema = {
     serial: {
       description:
         'Run the play on batches of hosts, one batch after the other (rolling): a number of hosts, a percentage of the play\'s hosts ("30%", rounded down, at least 1), or a list of them (the last one repeats). 0 or an empty list: every host at once.',
-      oneOf: [serialEntry, { type: 'array', items: serialEntry }],
+      type: ['integer', 'string', 'array', 'null'],
+      items: serialEntry,
     },
     max_fail_percentage: {
-      description: 'Stop the play, and the run, when more than this percentage of a batch\'s hosts failed (0: any failure).',
-      oneOf: [{ type: 'number', minimum: 0, maximum: 100 }, { type: 'string', pattern: '^(?:\\s*[0-9]+(?:\\.[0-9]*)?\\s*%?\\s*|.*\\{[{%].*)$' }],
+      description: 'Stop the play, and the run, when more than this percentage of a batch\'s hosts failed (0: any failure); "30%" is 30.',
+      type: ['number', 'string'],
+      minimum: 0,
+      maximum: 100,
     },
     any_errors_fatal: { type: 'boolean', description: 'A failure on any host stops the play, and the run, on every host.' },
   },

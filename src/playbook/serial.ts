@@ -81,6 +81,14 @@ export function maxFailValue(v: unknown): number | undefined {
   return /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/.test(s) ? Number(s) : undefined;
 }
 
+/** The problem with a `max_fail_percentage`, or undefined when it is a percentage from 0 to 100. */
+export function maxFailProblem(v: unknown): string | undefined {
+  const pct = maxFailValue(v);
+  if (pct === undefined) return `max_fail_percentage: ${JSON.stringify(v)} is not a number or a percentage ("30%")`;
+  if (pct < 0 || pct > 100) return `max_fail_percentage: ${JSON.stringify(v)} is not from 0 to 100`;
+  return undefined;
+}
+
 /**
  * linear.py's rule, evaluated on each failure: the play stops when the hosts failed in this batch (unreachable
  * ones are not counted, `ignore_errors` ones neither) over the batch's size is strictly above the percentage.
@@ -128,9 +136,9 @@ export function playSerial(play: Play, extraVars: Vars = {}): PlaySerial {
   }
   if (play.maxFailPercentage !== undefined) {
     const v = rendered(play.maxFailPercentage, play, extraVars, play.maxFailLoc, 'max_fail_percentage');
-    const pct = maxFailValue(v);
-    if (pct === undefined) throw issue(play.maxFailLoc, play, `max_fail_percentage: ${JSON.stringify(v)} is not a number or a percentage ("30%")`);
-    out.maxFailPercentage = pct;
+    const problem = maxFailProblem(v);
+    if (problem) throw issue(play.maxFailLoc, play, problem);
+    out.maxFailPercentage = maxFailValue(v);
   }
   return out;
 }
