@@ -5,6 +5,7 @@ import { applyCommand, type ApplyFlags } from './commands/apply.js';
 import { inventoryCommand } from './commands/inventory.js';
 import { schemaCommand } from './commands/schema.js';
 import { verifyCommand } from './commands/verify.js';
+import { drainCommand, restoreCommand, type DrainFlags } from './commands/drain.js';
 import { ipvsadmParseCommand } from './commands/ipvsadm.js';
 import { registerLabCommands } from './lab/cli.js';
 import { withSecrets } from './config/secrets.js';
@@ -83,6 +84,28 @@ export function buildProgram(run: (p: Promise<number>) => void): Command {
     .command('parse [file]')
     .description('parse ipvsadm output (-Ln family, -Sn, -Lnc, --timeout) into JSON; stdin when no file')
     .action((file: string | undefined) => run(ipvsadmParseCommand(file)));
+
+  const drainOptions = (cmd: Command): Command =>
+    cmd
+      .option('-i, --inventory <path>', 'inventory file or directory (repeatable); default: the local lab', collect)
+      .option('--cluster <file>', 'LVS cluster model (default: cluster.yml in the inventory directory)')
+      .option('--force', 'go on although the directors have other changes pending (drain) or the realserver does not answer (restore)')
+      .option('--json', 'print one JSON document instead of progress')
+      .option('-v, --verbose', 'show every task and the commands that run')
+      .option('-D, --diff', 'show the keepalived.conf / IPVS differences')
+      .option('-f, --forks <n>', 'hosts worked on at once')
+      .option('-u, --user <user>', 'remote user when the inventory names none')
+      .option('--private-key <file>', 'private key when the inventory names none')
+      .option('--connect-timeout <seconds>', 'SSH connect timeout', '15')
+      .addOption(new Option('--host-key-checking <mode>', 'host key policy').choices(['strict', 'accept-new', 'off']));
+  drainOptions(program.command('drain <realserver...>').description('weight 0 on every director for these realservers (hosts or addresses), recorded on the directors so every later apply keeps it, then wait for their connections to end; exit 1 with what is left on --timeout'))
+    .option('--timeout <seconds>', 'how long to wait for connections to end', '300')
+    .option('--no-wait', 'return once the weights are 0')
+    .option('--wait-inactive', 'also wait for inactive TCP connections (FIN_WAIT, TIME_WAIT) to expire')
+    .option('--reason <text>', 'why, stored with the drain and shown by plan, apply and verify')
+    .action((names: string[], flags: DrainFlags) => run(drainCommand(names, flags)));
+  drainOptions(program.command('restore <realserver...>').description('undo a drain: check that each realserver answers on its RIP, then give it its weight from the model again on every director'))
+    .action((names: string[], flags: DrainFlags) => run(restoreCommand(names, flags)));
 
   registerLabCommands(program);
   return program;

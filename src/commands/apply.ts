@@ -8,6 +8,7 @@ import type { OpenedInventory } from './inventory-view.js';
 import { planFileFor, readPlanFile, writePlanFile } from './plan-file.js';
 import { realserverHosts } from '../lvs/model/index.js';
 import { verifyStage } from '../lvs/verify/stage.js';
+import { drainHostState } from '../lvs/drain/run-state.js';
 import type { HostKeyChecking } from '../transport/known-hosts.js';
 import type { Vars } from '../types.js';
 
@@ -67,6 +68,7 @@ export async function applyCommand(target: string, given: ApplyFlags, mode: 'app
     redactor,
     ...(verifying ? { verify: verifyStage(opened.cluster!, (h) => opened.view.hostVars(h), allowed) } : {}),
     ...(saved ? { expect: saved.plan } : {}),
+    ...(opened.cluster ? { hostState: drainHostState(opened.cluster, (message) => reporter.onEvent({ type: 'warning', message })) } : {}),
   };
   const result = await runPlaybook(opts);
 

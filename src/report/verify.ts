@@ -1,4 +1,5 @@
 import { describeService, formatAddrPort, formatDrift, normalizeService } from '../lvs/ipvs/index.js';
+import { describeRecord } from '../lvs/drain/state.js';
 import type { Finding } from '../lvs/verify/realserver.js';
 import type { VerifyDetails } from '../lvs/verify/stage.js';
 import type { Palette } from './format.js';
@@ -16,6 +17,7 @@ export function verifyLines(v: VerifyDetails, p: Palette): string[] {
     const note = d.error ? `  ${bad} cannot read IPVS: ${d.error}` : d.unloaded && d.desired.services.length ? `  ${bad} ip_vs is not loaded: no virtual service is live` : '';
     lines.push(`director ${p.bold(d.host)}${note}`);
     if (d.error) continue;
+    const drainedAt = new Set(d.drained.map((r) => r.address));
     for (const svc of d.desired.services.map(normalizeService)) {
       const name = describeService(svc);
       const sd = d.drift.filter((x) => x.service === name);
@@ -24,7 +26,8 @@ export function verifyLines(v: VerifyDetails, p: Palette): string[] {
       for (const dest of svc.destinations) {
         const addr = formatAddrPort(dest.address, dest.port);
         const dd = sd.filter((x) => x.dest === addr);
-        lines.push(`      ${dd.length ? bad : ok} -> ${addr.padEnd(24)} ${dest.method.padEnd(4)} weight ${dest.weight}`);
+        const drained = drainedAt.has(dest.address) ? ' (drained)' : '';
+        lines.push(`      ${dd.length ? bad : ok} -> ${addr.padEnd(24)} ${dest.method.padEnd(4)} weight ${dest.weight}${drained}`);
         for (const x of dd) lines.push(p.red(`          ${x.field}: want ${x.want}, got ${x.got}`));
       }
       for (const x of sd.filter((x) => !x.dest || !svc.destinations.some((dest) => formatAddrPort(dest.address, dest.port) === x.dest))) {
@@ -34,6 +37,7 @@ export function verifyLines(v: VerifyDetails, p: Palette): string[] {
     for (const x of d.drift.filter((x) => !d.desired.services.some((s) => describeService(normalizeService(s)) === x.service))) {
       lines.push(`  ${bad} ${formatDrift(x)}`);
     }
+    lines.push(...d.drained.map((r) => `  ${p.yellow('⏸')} ${describeRecord(r)} (lvsible restore ${r.host ?? r.address})`));
     lines.push(...d.findings.map(finding));
   }
   if (v.vrrp.length) lines.push('keepalived', ...v.vrrp.map(finding));

@@ -6,6 +6,8 @@ import { combine } from '../../facts/index.js';
 import { compareTables, type Drift } from '../ipvs/index.js';
 import type { IpvsTable } from '../ipvs/types.js';
 import { desiredTable, hostView, realserverHosts, type ClusterModel } from '../model/index.js';
+import { drainedModel } from '../drain/overlay.js';
+import { drainedFact, type DrainRecord } from '../drain/state.js';
 import { addressProbe, compareVrrpPlacement, directorNetExpectation, directorProbe, vrrpSettleSeconds, type DirectorState, type VrrpFinding } from './director.js';
 import { compareRealserver, realserverProbe, type Finding, type RealserverExpectation, type RealserverState } from './realserver.js';
 import { directorSysctlFindings, directorSysctlsRead } from './director-sysctls.js';
@@ -27,6 +29,8 @@ export interface DirectorReport {
   drift: Drift[];
   /** Static VIPs on their devices, ip_forward for NAT. */
   findings: Finding[];
+  /** Realservers drained on this director (`lvsible drain`): expected at weight 0, not drift. */
+  drained: DrainRecord[];
 }
 
 export interface RealserverReport {
@@ -46,12 +50,13 @@ export interface VerifyDetails {
 /** A host may be a director and a realserver at once: its read holds whichever parts apply. */
 interface HostState {
   director?: DirectorState;
+  drained?: DrainRecord[];
   realserver?: RealserverState;
 }
 
 /** A director's and a realserver's reads as one (a host may be both), in the facts layer's one framing. */
 function pair(director?: Probe<DirectorState>, realserver?: Probe<RealserverState>): Probe<HostState> {
-  return combine({ director, realserver }, 'verify') as Probe<HostState>;
+  return combine({ director, drained: director ? drainedFact() : undefined, realserver }, 'verify') as Probe<HostState>;
 }
 
 export function verifyStage(model: ClusterModel, hostVars: (host: string) => Vars, allowed?: Set<string>): VerifyStage & { judge: VerifyStage['judge'] } {
@@ -73,14 +78,16 @@ export function verifyStage(model: ClusterModel, hostVars: (host: string) => Var
       const state = (h: string) => states.get(h) as HostState | undefined;
       const nets = new Map<string, RealserverState>();
       const dReports = directors.map((host): DirectorReport => {
-        const desired = desiredTable(model, host);
         const got = state(host)?.director;
-        if (!got) return { host, desired, drift: [], findings: [], error: errors.get(host) ?? 'not read' };
+        const drained = state(host)?.drained ?? [];
+        // Each director is judged by its own drain records: the weights it was told to hold.
+        const desired = desiredTable(drainedModel(model, drained.map((r) => r.address)), host);
+        if (!got) return { host, desired, drift: [], findings: [], drained, error: errors.get(host) ?? 'not read' };
         const { live, net } = got;
         nets.set(host, net);
-        const findings = compareRealserver(host, directorNetExpectation(model, host), net);
-        if (!live.available) return { host, desired, drift: [], findings, error: live.error };
-        return { host, desired, actual: live.table, ...(live.loaded === false ? { unloaded: true as const } : {}), drift: compareTables(desired, live.table), findings };
+        const findings = [...compareRealserver(host, directorNetExpectation(model, host), net), ...drainAgreement(host, drained, directors, state)];
+        if (!live.available) return { host, desired, drift: [], findings, drained, error: live.error };
+        return { host, desired, actual: live.table, ...(live.loaded === false ? { unloaded: true as const } : {}), drift: compareTables(desired, live.table), findings, drained };
       });
       for (const d of dReports) d.findings.push(...directorSysctlFindings(model, d.host, state(d.host)?.director?.sysctls));
       // A VIP held by none or by two is what an election looks like while it runs (right after keepalived
@@ -106,4 +113,20 @@ export function verifyStage(model: ClusterModel, hostVars: (host: string) => Var
       return { drift: drifted, report, details };
     },
   };
+}
+
+/**
+ * Directors that disagree about a drain are drift: after a failover the other one would send new connections
+ * to a realserver an operator took out (a director that was down while `drain` ran, or a record removed by hand).
+ */
+function drainAgreement(host: string, mine: DrainRecord[], directors: string[], state: (h: string) => HostState | undefined): Finding[] {
+  const out: Finding[] = [];
+  const have = new Set(mine.map((r) => r.address));
+  for (const other of directors) {
+    if (other === host || !state(other)?.director) continue;
+    for (const r of state(other)?.drained ?? []) {
+      if (!have.has(r.address)) out.push({ host, field: 'drain', ok: false, subject: `drain of ${r.host ?? r.address}`, want: `drained here as on ${other}`, got: `not drained on ${host}` });
+    }
+  }
+  return out;
 }
