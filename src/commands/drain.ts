@@ -151,11 +151,11 @@ async function onEach(conns: Map<string, Connection>, hosts: string[], cmd: stri
 }
 
 /** Create each record only if absent: draining again keeps the first drain's time and reason. Atomic per file. */
-export function recordStep(targets: DrainTarget[], record: { since: string; by: string; reason?: string }): string {
-  const lines = [sh`set -e; umask 022; mkdir -p ${DRAIN_DIR}; t=${DRAIN_DIR}/.tmp-$$`];
+export function recordStep(targets: DrainTarget[], record: { since: string; by: string; reason?: string }, dir = DRAIN_DIR): string {
+  const lines = [sh`set -e; umask 022; mkdir -p ${dir}; t=${dir}/.tmp-$$`];
   for (const t of targets) {
     for (const a of t.addresses) {
-      const file = `${DRAIN_DIR}/${a}`;
+      const file = `${dir}/${a}`;
       const text = recordText({ ...(t.host ? { host: t.host } : {}), ...record });
       lines.push(sh`if [ ! -e ${file} ]; then printf '%s' ${text} > "$t"; mv -f "$t" ${file}; fi`);
     }
@@ -163,8 +163,8 @@ export function recordStep(targets: DrainTarget[], record: { since: string; by: 
   return lines.join('\n');
 }
 
-export function unrecordStep(targets: DrainTarget[]): string {
-  return sh`rm -f ${targets.flatMap((t) => t.addresses.map((a) => `${DRAIN_DIR}/${a}`))}`;
+export function unrecordStep(targets: DrainTarget[], dir = DRAIN_DIR): string {
+  return sh`rm -f ${targets.flatMap((t) => t.addresses.map((a) => `${dir}/${a}`))}`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Fact } from '../../facts/sections.js';
+import { isIP } from 'node:net';
 import { quote } from '../../transport/quote.js';
 import { normalizeAddress } from '../ipvs/index.js';
 
@@ -48,7 +49,7 @@ export function parseDrained(out: string): DrainRecord[] {
     if (!line) continue;
     const sp = line.indexOf(' ');
     const name = sp < 0 ? line : line.slice(0, sp);
-    if (!ADDRESS_NAME.test(name)) continue;
+    if (!ADDRESS_NAME.test(name) || !isIP(name)) continue;
     let address: string;
     try {
       address = normalizeAddress(name);
