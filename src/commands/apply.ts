@@ -4,11 +4,13 @@ import { connector } from '../engine/connect.js';
 import { createReporter } from '../report/index.js';
 import { loadRunInputs, type RunFlags } from './inputs.js';
 import { COMMAND_LINE, connectionOverrides } from './input-checks.js';
+import { defaultInventory } from './common.js';
 import type { OpenedInventory } from './inventory-view.js';
 import { planFileFor, readPlanFile, writePlanFile } from './plan-file.js';
 import { realserverHosts } from '../lvs/model/index.js';
 import { verifyStage } from '../lvs/verify/stage.js';
 import { drainHostState } from '../lvs/drain/run-state.js';
+import { rollingHooks, ROLLING_VAR } from './rolling.js';
 import type { HostKeyChecking } from '../transport/known-hosts.js';
 import type { Vars } from '../types.js';
 
@@ -51,6 +53,10 @@ export async function applyCommand(target: string, given: ApplyFlags, mode: 'app
   const verifying = !check && opened.cluster && !removed.length && flags.verify !== false;
   const allowed = flags.limit ? new Set(opened.view.resolve(flags.limit).hosts) : undefined;
 
+  const rolling = playbook.plays.filter((p) => p.vars[ROLLING_VAR] !== undefined);
+  for (const p of rolling.filter((p) => p.serial === undefined)) {
+    reporter.onEvent({ type: 'warning', message: `play "${p.name}": ${ROLLING_VAR} drains batch by batch only with serial: without it the play runs on every host at once, nothing is drained` });
+  }
   const opts: RunOptions = {
     inventory: opened.view,
     playbook,
@@ -69,6 +75,7 @@ export async function applyCommand(target: string, given: ApplyFlags, mode: 'app
     ...(verifying ? { verify: verifyStage(opened.cluster!, (h) => opened.view.hostVars(h), allowed) } : {}),
     ...(saved ? { expect: saved.plan } : {}),
     ...(opened.cluster ? { hostState: drainHostState(opened.cluster, (message) => reporter.onEvent({ type: 'warning', message })) } : {}),
+    ...(opened.cluster && rolling.length ? { batch: rollingHooks({ ...flags, inventory: flags.inventory?.length ? flags.inventory : defaultInventory(playbookFile) }, reporter.onEvent) } : {}),
   };
   const result = await runPlaybook(opts);
 

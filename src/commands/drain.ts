@@ -46,14 +46,14 @@ export interface DrainFlags extends Pick<RunFlags, 'inventory' | 'cluster' | 'fo
 const WEIGHTS_PLAYBOOK = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/lvs/drain/weights.yml');
 const WEIGHT_TAGS = 'ipvs,keepalived';
 
-interface Prepared {
+export interface Prepared {
   inputs: RunInputs;
   model: ClusterModel;
   targets: DrainTarget[];
   connect: RunOptions['connect'];
 }
 
-function prepare(names: string[], flags: DrainFlags, verb: 'drain' | 'restore'): Prepared {
+export function prepare(names: string[], flags: DrainFlags, verb: 'drain' | 'restore'): Prepared {
   const issues: ConfigIssue[] = [];
   const at = (field: string, message: string) => issues.push({ file: COMMAND_LINE, field, message });
   if (flags.timeout !== undefined && !/^\d{1,6}$/.test(flags.timeout)) at('--timeout', `must be a whole number of seconds (got ${JSON.stringify(flags.timeout)})`);
@@ -88,7 +88,7 @@ function prepare(names: string[], flags: DrainFlags, verb: 'drain' | 'restore'):
 }
 
 /** The director role's IPVS tasks with the drains recorded on each director (check: nothing changes). */
-function weightsRun(p: Prepared, check: boolean, emit: RunOptions['emit'], notify: (m: string) => void): Promise<RunResult> {
+export function weightsRun(p: Prepared, check: boolean, emit: RunOptions['emit'], notify: (m: string) => void): Promise<RunResult> {
   const { inputs } = p;
   return runPlaybook({
     inventory: inputs.opened.view,
@@ -219,70 +219,90 @@ async function waitDrained(conns: Map<string, Connection>, hosts: string[], targ
   }
 }
 
-export async function drainCommand(names: string[], flags: DrainFlags): Promise<number> {
-  const p = prepare(names, flags, 'drain');
-  const out = (l: string) => { if (!flags.json) process.stdout.write(`${l}\n`); };
-  const refusal = await refusePending(p, Boolean(flags.force), 'drain');
-  if (refusal) throw new Error(refusal);
+/** Take `targets` out on every director: record, weights to 0 by the role's tasks, then (unless waitSec is undefined) wait. */
+export async function takeOut(
+  p: Prepared,
+  targets: DrainTarget[],
+  opts: { reason?: string; waitSec?: number; waitInactive?: boolean; print: (l: string) => void; converge: (p: Prepared) => Promise<RunResult> },
+): Promise<{ result: RunResult; seconds?: number; left: string[] }> {
   const directors = directorsOf(p.model);
   const conns = await openAll(p, directors);
   try {
     const by = `${safeName(userInfo().username)}@${safeName(hostname())}`;
-    await onEach(conns, directors, recordStep(p.targets, { since: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), by, ...(flags.reason ? { reason: flags.reason } : {}) }), 'recording the drain');
-    out(`drain: ${p.targets.map((t) => t.name).join(', ')} recorded on ${directors.join(', ')} (${DRAIN_DIR})`);
-    const result = await converge(p, flags);
-    if (result.failed.length || result.unreachable.length) return result.failed.length ? ExitCode.error : ExitCode.unreachable;
-    if (flags.wait === false) {
-      out('drain: not waiting for connections to end (--no-wait)');
-      if (flags.json) process.stdout.write(`${JSON.stringify({ drained: summary(p.targets), recap: result.recap }, null, 2)}\n`);
-      return ExitCode.ok;
-    }
-    const timeoutSec = Number(flags.timeout ?? 300);
-    out(`drain: waiting up to ${timeoutSec} s for connections to end (active${flags.waitInactive ? ' and inactive' : ''}; UDP flows always count)`);
-    const w = await waitDrained(conns, directors, p.targets, { timeoutSec, waitInactive: Boolean(flags.waitInactive), print: out });
-    if (flags.json) process.stdout.write(`${JSON.stringify({ drained: summary(p.targets), recap: result.recap, seconds: w.seconds, done: !w.left.length, left: w.left }, null, 2)}\n`);
-    if (w.left.length) {
-      process.stderr.write(`drain: timed out after ${w.seconds} s with connections left (the realservers stay drained):\n${w.left.map((l) => `  ${l}\n`).join('')}`);
-      return ExitCode.error;
-    }
-    out(`drain: done in ${w.seconds} s: no connection left to ${p.targets.map((t) => t.name).join(', ')}`);
-    return ExitCode.ok;
+    await onEach(conns, directors, recordStep(targets, { since: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), by, ...(opts.reason ? { reason: opts.reason } : {}) }), 'recording the drain');
+    opts.print(`drain: ${targets.map((t) => t.name).join(', ')} recorded on ${directors.join(', ')} (${DRAIN_DIR})`);
+    const result = await opts.converge(p);
+    if (result.failed.length || result.unreachable.length || opts.waitSec === undefined) return { result, left: [] };
+    opts.print(`drain: waiting up to ${opts.waitSec} s for connections to end (active${opts.waitInactive ? ' and inactive' : ''}; UDP flows always count)`);
+    const w = await waitDrained(conns, directors, targets, { timeoutSec: opts.waitSec, waitInactive: Boolean(opts.waitInactive), print: opts.print });
+    return { result, seconds: w.seconds, left: w.left };
   } finally {
     await Promise.allSettled([...conns.values()].map((c) => c.close()));
   }
 }
 
-export async function restoreCommand(names: string[], flags: DrainFlags): Promise<number> {
-  const p = prepare(names, flags, 'restore');
-  const out = (l: string) => { if (!flags.json) process.stdout.write(`${l}\n`); };
-  const refusal = await refusePending(p, Boolean(flags.force), 'restore');
-  if (refusal) throw new Error(refusal);
+/** Put `targets` back: each must answer on its RIP (unless force), then the record goes and the weights return. */
+export async function putBack(
+  p: Prepared,
+  targets: DrainTarget[],
+  opts: { force?: boolean; print: (l: string) => void; converge: (p: Prepared) => Promise<RunResult> },
+): Promise<RunResult> {
   const directors = directorsOf(p.model);
   const conns = await openAll(p, directors);
   try {
     // From the director that carries the traffic (the last one): the path new connections will take.
     const from = directors[directors.length - 1]!;
     const failed: string[] = [];
-    for (const t of p.targets) {
+    for (const t of targets) {
       for (const c of answerChecks(t)) {
         if (!c.cmd) {
-          out(`restore: ${t.name}: ${c.label}`);
+          opts.print(`restore: ${t.name}: ${c.label}`);
           continue;
         }
         const r = await conns.get(from)!.exec(c.cmd);
-        if (r.code === 0) out(`restore: ${t.name} answers on ${c.label} (from ${from})`);
+        if (r.code === 0) opts.print(`restore: ${t.name} answers on ${c.label} (from ${from})`);
         else failed.push(`${t.name} does not answer on ${c.label} from ${from}`);
       }
     }
-    if (failed.length && !flags.force) throw new Error(`${failed.join('; ')}: it stays drained (--force restores it anyway)`);
-    await onEach(conns, directors, unrecordStep(p.targets), 'removing the drain record');
-    out(`restore: ${p.targets.map((t) => t.name).join(', ')} removed from the drain records on ${directors.join(', ')}`);
-    const result = await converge(p, flags);
-    if (flags.json) process.stdout.write(`${JSON.stringify({ restored: summary(p.targets), recap: result.recap }, null, 2)}\n`);
-    return result.failed.length ? ExitCode.error : result.unreachable.length ? ExitCode.unreachable : ExitCode.ok;
+    if (failed.length && !opts.force) throw new Error(`${failed.join('; ')}: it stays drained (--force restores it anyway)`);
+    await onEach(conns, directors, unrecordStep(targets), 'removing the drain record');
+    opts.print(`restore: ${targets.map((t) => t.name).join(', ')} removed from the drain records on ${directors.join(', ')}`);
+    return await opts.converge(p);
   } finally {
     await Promise.allSettled([...conns.values()].map((c) => c.close()));
   }
+}
+
+export async function drainCommand(names: string[], flags: DrainFlags): Promise<number> {
+  const p = prepare(names, flags, 'drain');
+  const print = (l: string) => { if (!flags.json) process.stdout.write(`${l}\n`); };
+  const refusal = await refusePending(p, Boolean(flags.force), 'drain');
+  if (refusal) throw new Error(refusal);
+  const waitSec = flags.wait === false ? undefined : Number(flags.timeout ?? 300);
+  const r = await takeOut(p, p.targets, { reason: flags.reason, waitSec, waitInactive: flags.waitInactive, print, converge: (q) => converge(q, flags) });
+  if (r.result.failed.length) return ExitCode.error;
+  if (r.result.unreachable.length) return ExitCode.unreachable;
+  if (flags.json) process.stdout.write(`${JSON.stringify({ drained: summary(p.targets), recap: r.result.recap, ...(r.seconds !== undefined ? { seconds: r.seconds, done: !r.left.length, left: r.left } : {}) }, null, 2)}\n`);
+  if (waitSec === undefined) {
+    print('drain: not waiting for connections to end (--no-wait)');
+    return ExitCode.ok;
+  }
+  if (r.left.length) {
+    process.stderr.write(`drain: timed out after ${r.seconds} s with connections left (the realservers stay drained):\n${r.left.map((l) => `  ${l}\n`).join('')}`);
+    return ExitCode.error;
+  }
+  print(`drain: done in ${r.seconds} s: no connection left to ${p.targets.map((t) => t.name).join(', ')}`);
+  return ExitCode.ok;
+}
+
+export async function restoreCommand(names: string[], flags: DrainFlags): Promise<number> {
+  const p = prepare(names, flags, 'restore');
+  const print = (l: string) => { if (!flags.json) process.stdout.write(`${l}\n`); };
+  const refusal = await refusePending(p, Boolean(flags.force), 'restore');
+  if (refusal) throw new Error(refusal);
+  const result = await putBack(p, p.targets, { force: flags.force, print, converge: (q) => converge(q, flags) });
+  if (flags.json) process.stdout.write(`${JSON.stringify({ restored: summary(p.targets), recap: result.recap }, null, 2)}\n`);
+  return result.failed.length ? ExitCode.error : result.unreachable.length ? ExitCode.unreachable : ExitCode.ok;
 }
 
 async function converge(p: Prepared, flags: DrainFlags): Promise<RunResult> {

@@ -14,6 +14,11 @@ export type { BatchInfo };
 export interface BatchVerdict {
   ok: boolean;
   message?: string;
+  /**
+   * With `ok: false` from `after`: the hosts to fail at this step (default every host of the batch that ran
+   * fine). `[]` stops the rollout and fails no host, when the batch's own failures are the reason.
+   */
+  fail?: string[];
 }
 
 /** How a host's batch ended: `stopped` is a host that another host's failure stopped before its next task. */
@@ -64,7 +69,7 @@ export class BatchWatch {
 
   constructor(
     private readonly hosts: string[],
-    /** Ansible divides by the batch as cut, hosts failed in earlier plays included. */
+    /** The batch as cut, hosts failed in earlier plays included: Ansible divides by it and compares with it. */
     private readonly size: number,
     private readonly rules: PlaySerial,
   ) {}
@@ -84,7 +89,9 @@ export class BatchWatch {
   settle(): string | undefined {
     if (this.stop) return this.stop;
     const down = this.hosts.filter((h) => this.failed.has(h) || this.unreachable.has(h));
-    if (this.hosts.length && down.length === this.hosts.length) return `every host of the batch failed (${down.join(', ')})`;
+    // Ansible compares with the batch as cut: a batch holding a host that failed in an earlier play never counts
+    // as all failed (observed with ansible-playbook 2.14, docs/serial.md); max_fail_percentage still applies.
+    if (this.size && down.length === this.size) return `every host of the batch failed (${down.join(', ')})`;
     return undefined;
   }
 }

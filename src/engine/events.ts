@@ -43,6 +43,8 @@ export type EngineEvent =
   | { type: 'unreachable'; host: string; message: string }
   | { type: 'host_done'; host: string }
   | { type: 'warning'; message: string }
+  /** Progress of work around the plays (a rolling deploy's drain and restore): said, not a problem. */
+  | { type: 'notice'; message: string }
   | { type: 'recap'; recap: Recap; roundTrips: Record<string, number>; connections?: Record<string, number>; timings?: StageTimings }
   /**
    * The cluster verification, a stage of the run (src/lvs/verify/stage.ts): `report` is the JSON document's

@@ -294,7 +294,7 @@ export async function runPlaybook(given: RunOptions): Promise<RunResult> {
     if (hooks?.after) {
       const v = await verdict(() => hooks.after!(play, hosts, results, batch!));
       if (!v.ok) {
-        const fine = hosts.filter((h) => results[h] === 'ok');
+        const fine = v.fail ?? hosts.filter((h) => results[h] === 'ok');
         return hookFailed(b, fine, 'after', `rolling deploy stopped after ${label}: ${v.message ?? 'the after-batch hook refused'}`);
       }
     }

@@ -18,6 +18,7 @@ export class JsonReporter {
   private connections?: Record<string, number>;
   private timings?: unknown;
   private warnings: string[] = [];
+  private notices: string[] = [];
   private verify: unknown;
 
   constructor(private check: boolean, private write: (s: string) => void = (s) => process.stdout.write(s)) {}
@@ -30,6 +31,7 @@ export class JsonReporter {
       cur.tasks.push(rest);
     } else if (e.type === 'unreachable' && cur) cur.unreachable.push({ host: e.host, message: e.message });
     else if (e.type === 'warning') this.warnings.push(e.message);
+    else if (e.type === 'notice') this.notices.push(e.message);
     else if (e.type === 'verify') this.verify = e.report;
     else if (e.type === 'recap') {
       this.recap = e.recap;
@@ -49,6 +51,7 @@ export class JsonReporter {
       ...(this.connections ? { connections: this.connections } : {}),
       ...(this.timings ? { timings: this.timings } : {}),
       warnings: this.warnings,
+      ...(this.notices.length ? { notices: this.notices } : {}),
       ...(this.verify !== undefined ? { verify: this.verify } : {}),
     };
     this.write(`${JSON.stringify(doc, null, 2)}\n`);

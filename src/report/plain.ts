@@ -45,6 +45,8 @@ export class PlainReporter {
         return [p.red(`unreachable: [${e.host}] ${e.message}`)];
       case 'warning':
         return [p.magenta(`[WARNING] ${e.message}`)];
+      case 'notice':
+        return [p.cyan(e.message)];
       case 'recap':
         return recapLines(e.recap, p);
       case 'verify':
