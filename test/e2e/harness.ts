@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { downLab } from '../../src/lab/down.js';
@@ -6,6 +7,9 @@ import { labUp, type UpResult } from '../../src/lab/lab.js';
 import { labPaths, projectRoot } from '../../src/lab/paths.js';
 import { runRaw } from '../../src/lab/proc.js';
 import { sshRun } from '../../src/lab/ssh.js';
+import { writeState, type LabState } from '../../src/lab/state.js';
+import { stopPid } from '../../src/lab/vm.js';
+import { waitForSsh } from '../../src/lab/wait.js';
 
 /**
  * What the LVS end-to-end suites share: a lab of their own (its own directory, so suites and a developer's
@@ -47,6 +51,36 @@ export function e2eLab(name: string) {
       const v = up.state.vms.find((x) => x.name === vm);
       if (!v) throw new Error(`no VM ${vm}`);
       return sshRun(up.state, v, cmd, timeoutMs);
+    },
+    /** The running lab (pids, ports, key): for helpers that need more than `on`, e.g. an SSH session of their own. */
+    state(): LabState {
+      if (!up) throw new Error('the lab is not up');
+      return up.state;
+    },
+    /**
+     * Pull the plug on one VM: its qemu is stopped (SIGTERM: qemu closes its disk cleanly, the guest gets no
+     * shutdown at all). Returns what `powerOn` needs to boot it again, on the same disk and ports.
+     */
+    async powerOff(vm: string): Promise<string[]> {
+      const v = lab.state().vms.find((x) => x.name === vm);
+      if (!v) throw new Error(`no VM ${vm}`);
+      const argv = readFileSync(`/proc/${v.pid}/cmdline`, 'utf8').split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
+      if (!argv[0]?.includes('qemu-system') || !argv.includes(vm)) throw new Error(`pid ${v.pid} is not ${vm}'s qemu`);
+      if (!(await stopPid(v.pid, 5000))) throw new Error(`${vm}: qemu (pid ${v.pid}) did not stop`);
+      return argv;
+    },
+    /** Boot a VM stopped by `powerOff` again (same command line); resolves once SSH answers. */
+    async powerOn(vm: string, argv: string[], timeoutMs = 420_000): Promise<void> {
+      const state = lab.state();
+      const v = state.vms.find((x) => x.name === vm)!;
+      const fd = openSync(join(v.dir, 'qemu.log'), 'a');
+      const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
+      closeSync(fd);
+      v.pid = await new Promise<number>((res, rej) => (child.once('error', rej), child.once('spawn', () => res(child.pid!))));
+      child.unref();
+      // Recorded at once, so `lab down` stops the new process whatever happens next.
+      writeState(paths.labDir, state);
+      await waitForSsh({ ...state, vms: [v] }, timeoutMs, (l) => console.log(`[${name}] ${l}`));
     },
     /**
      * `n` requests from the client to VIP:80, one after the other, each bounded to 5 s (bash's /dev/tcp:
