@@ -9,6 +9,7 @@
  * (`from ansible.utils.helpers import pct_to_int`), float quirks included (58% of 50 hosts is 28).
  */
 import { describe, expect, it } from 'vitest';
+import { ANSIBLE_BATCHES } from './serial-batches.data.js';
 import { exceedsMaxFail, maxFailValue, serialEntryProblem, serialList, serialSize, splitBatches } from '../../src/playbook/serial.js';
 
 const H = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7'];
@@ -16,35 +17,6 @@ const cut = (...sizes: number[]) => {
   let i = 0;
   return sizes.map((n) => H.slice(i, (i += n)));
 };
-
-/** serial as written -> the batch sizes ansible-playbook ran on 7 hosts. */
-export const ANSIBLE_BATCHES: [unknown, number[]][] = [
-  [1, [1, 1, 1, 1, 1, 1, 1]],
-  [2, [2, 2, 2, 1]],
-  [3, [3, 3, 1]],
-  [7, [7]],
-  [10, [7]],
-  [0, [7]],
-  [-1, [7]],
-  ['30%', [2, 2, 2, 1]],
-  ['50%', [3, 3, 1]],
-  ['0%', [1, 1, 1, 1, 1, 1, 1]],
-  ['1%', [1, 1, 1, 1, 1, 1, 1]],
-  ['100%', [7]],
-  ['150%', [7]],
-  ['29%', [2, 2, 2, 1]],
-  [[1, 2], [1, 2, 2, 2]],
-  [[1, '50%'], [1, 3, 3]],
-  [[2, 0], [2, 5]],
-  [[1, 2, 3], [1, 2, 3, 1]],
-  [['10%', '30%', '100%'], [1, 2, 4]],
-  ['3', [3, 3, 1]],
-  [' 2 ', [2, 2, 2, 1]],
-  [[], [7]],
-  [null, [7]],
-  // Templated in the same run: `{{ lst }}` with lst: [1, "60%"] gave a list.
-  [[1, '60%'], [1, 4, 2]],
-];
 
 describe('splitBatches: the batches ansible-playbook ran', () => {
   it.each(ANSIBLE_BATCHES)('serial %j', (serial, sizes) => {
