@@ -96,6 +96,67 @@ describe('mixed NAT+DR+TUN cluster with a keepalived pair, on the lab', () => {
     expect(recap(r.stdout)['rs-dr']!.changed).toBeGreaterThan(0);
   }, 600_000);
 
+  const weightOf = async (dir: string, rip: string) => {
+    const line = (await lab.on(dir, 'sudo ipvsadm -Ln')).stdout.split('\n').find((l) => l.includes(`-> ${rip}:80`));
+    return line ? Number(line.trim().split(/\s+/)[3]) : undefined;
+  };
+  /** keepalived's health checks may have the realserver out of IPVS for a moment after its service restarted. */
+  const settledWeight = async (dir: string, rip: string, want: number) => {
+    let got: number | undefined;
+    for (let i = 0; i < 30 && (got = await weightOf(dir, rip)) !== want; i++) await new Promise((r) => setTimeout(r, 1000));
+    return got;
+  };
+
+  it('drain takes rs-dr out on both directors and waits; plan and verify show it drained; restore brings it back', async () => {
+    const d = await lab.lvsible('drain', ...inv(), 'rs-dr', '--reason', 'e2e maintenance', '--timeout', '60');
+    lab.timings.drain = d.seconds;
+    expect(d.code, d.all).toBe(0);
+    expect(d.stdout).toMatch(/drain: done in \d+ s: no connection left to rs-dr/);
+    for (const dir of ['dir1', 'dir2']) expect(await weightOf(dir, '198.51.100.21')).toBe(0);
+    const during = await lab.requests(9);
+    expect(during['rs-dr'], JSON.stringify(during)).toBeUndefined();
+    // The record is on the directors: a later plan by anyone changes nothing and says why.
+    const p = await lab.lvsible('plan', ...inv(), site);
+    expect(p.code, p.all).toBe(0);
+    expect(p.stdout).toMatch(/dir1: rs-dr \(198\.51\.100\.21\) drained since \S+ by \S+: e2e maintenance: kept at weight 0/);
+    const v = await lab.lvsible('verify', ...inv());
+    expect(v.code, v.all).toBe(0);
+    expect(v.stdout).toMatch(/-> 198\.51\.100\.21:80\s+dr\s+weight 0 \(drained\)/);
+    const r = await lab.lvsible('restore', ...inv(), 'rs-dr');
+    lab.timings.restore = r.seconds;
+    expect(r.code, r.all).toBe(0);
+    expect(r.stdout).toContain('restore: rs-dr answers on 198.51.100.21:80');
+    for (const dir of ['dir1', 'dir2']) expect(await settledWeight(dir, '198.51.100.21', 1)).toBe(1);
+    expect((await lab.on('dir1', 'ls -A /var/lib/lvsible/drained')).stdout.trim()).toBe('');
+    const after = await lab.requests(9);
+    expect(after, JSON.stringify(after)).toMatchObject(answeredByAll);
+  }, 900_000);
+
+  it('restore refuses a realserver that does not answer on its RIP, and it stays drained', async () => {
+    expect((await lab.lvsible('drain', ...inv(), 'rs-tun', '--no-wait')).code).toBe(0);
+    await lab.on('rs-tun', 'sudo systemctl stop lvsible-http');
+    const r = await lab.lvsible('restore', ...inv(), 'rs-tun');
+    expect(r.code, r.all).toBe(1);
+    expect(r.stderr).toMatch(/rs-tun does not answer on 198\.51\.100\.31:80 from dir1: it stays drained/);
+    for (const dir of ['dir1', 'dir2']) expect((await lab.on(dir, 'ls -A /var/lib/lvsible/drained')).stdout.trim()).toBe('198.51.100.31');
+    await lab.on('rs-tun', 'sudo systemctl start lvsible-http');
+    const again = await lab.lvsible('restore', ...inv(), 'rs-tun');
+    expect(again.code, again.all).toBe(0);
+    for (const dir of ['dir1', 'dir2']) expect(await settledWeight(dir, '198.51.100.31', 1)).toBe(1);
+  }, 600_000);
+
+  it('a rolling deploy (examples/mixed/rolling-deploy.yml) restarts each realserver drained, one batch at a time', async () => {
+    const r = await lab.lvsible('apply', ...inv(), join(example, 'rolling-deploy.yml'), '--no-verify');
+    lab.timings.rolling = r.seconds;
+    expect(r.code, r.all).toBe(0);
+    const order = [...r.stdout.matchAll(/^rolling: (rs-\S+) (drained in \d+ s|back in service)$/gm)].map((m) => `${m[1]} ${m[2]!.startsWith('back') ? 'back' : 'out'}`);
+    expect(order).toEqual(['rs-nat out', 'rs-nat back', 'rs-dr out', 'rs-dr back', 'rs-tun out', 'rs-tun back']);
+    expect(r.stdout.match(/changed: \[rs-\S+\] restart the HTTP service/g)).toHaveLength(3);
+    for (const dir of ['dir1', 'dir2']) for (const rip of ['192.0.2.11', '198.51.100.21', '198.51.100.31']) expect(await settledWeight(dir, rip, 1)).toBe(1);
+    const after = await lab.requests(9);
+    expect(after, JSON.stringify(after)).toMatchObject(answeredByAll);
+  }, 900_000);
+
   it('stopping keepalived on the MASTER moves the VIP to the BACKUP; requests keep being answered', async () => {
     await lab.on('dir1', 'sudo systemctl stop keepalived');
     let moved = false;
